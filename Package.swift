@@ -1,0 +1,36 @@
+// swift-tools-version:5.10
+// SRCNN Upscale: a Swift SRCNN engine, its command-line tool and (later) a GIMP 2.10 plug-in.
+import PackageDescription
+
+let fast: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "SRCNNUpscale",
+    products: [
+        .executable(name: "srcnn", targets: ["srcnn"]),
+        .library(name: "SRCNN", targets: ["SRCNN"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, found through pkg-config.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CGEGL", path: "Sources/CGEGL", pkgConfig: "gegl-0.4",
+                       providers: [.apt(["libgegl-dev", "libbabl-dev"])]),
+        // Plain C wrapper over GEGL's variadic API: load/save image files as float RGBA/YA.
+        .target(name: "CImageIO", dependencies: ["CGEGL"]),
+        // The engine: planes, colour, resize, the network, weights, tiling, metrics. No GIMP, no files.
+        .target(name: "SRCNN", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        // Image files <-> engine planes, through GEGL.
+        .target(name: "SRCNNImageIO", dependencies: ["SRCNN", "CImageIO"], swiftSettings: fast),
+        .executableTarget(name: "srcnn", dependencies: [
+            "SRCNN", "SRCNNImageIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
+        .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
+        .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO"]),
+    ]
+)

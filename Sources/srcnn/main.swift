@@ -1,0 +1,2 @@
+// Entry point of the `srcnn` command-line tool (placeholder).
+print("srcnn")
