@@ -14,6 +14,7 @@ final class NetworkTests: XCTestCase {
     func testBadChainsAreRejected() {
         var n = Network.random(kernels: [9, 1, 5], filters: [64, 32], seed: 2)
         n.layers[1].inChannels = 63
+        n.layers[1].weights = [Float](repeating: 0.1, count: 32 * 63)
         XCTAssertThrowsError(try n.validate()) { e in
             XCTAssertTrue("\(e)".contains("conv2 takes 63 channels but conv1 gives 64"), "\(e)")
         }

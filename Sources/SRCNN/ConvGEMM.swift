@@ -1,0 +1,182 @@
+// Fast forward pass of a network over one image region: replicate padding + shifted-row GEMMs (OpenBLAS).
+import COpenBLAS
+import Foundation
+
+/// A growable, reusable, 64-byte aligned Float scratch buffer (one per worker thread).
+final class ScratchBuffer {
+    private(set) var pointer: UnsafeMutablePointer<Float>
+    private(set) var capacity: Int
+
+    init() {
+        capacity = 16
+        pointer = ScratchBuffer.allocate(capacity)
+    }
+    deinit { free(pointer) }
+
+    private static func allocate(_ n: Int) -> UnsafeMutablePointer<Float> {
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, 64, max(1, n) * MemoryLayout<Float>.stride) == 0, let raw else {
+            fatalError("out of memory allocating \(n) floats")
+        }
+        return raw.bindMemory(to: Float.self, capacity: n)
+    }
+
+    /// A pointer to at least `n` floats; old contents are not kept.
+    func reserve(_ n: Int) -> UnsafeMutablePointer<Float> {
+        if n > capacity {
+            free(pointer)
+            capacity = max(n, capacity + capacity / 2)
+            pointer = ScratchBuffer.allocate(capacity)
+        }
+        return pointer
+    }
+}
+
+/// Per-thread working memory for `PackedNetwork.forward(region:...)`.
+final class ForwardWorkspace {
+    let padded = ScratchBuffer()     // layer input, replicate-padded, (Cin, Hp*Wp + slack)
+    let expanded = ScratchBuffer()   // shifted copies of the padded input (the GEMM's B matrix)
+    let gemmOut = ScratchBuffer()    // layer output before cropping, (Cout, Ho*Wp)
+}
+
+/// How one layer turns into GEMMs. `full`: one GEMM with K = Cin*k*k (im2col in row-shift form);
+/// `rows`: k GEMMs with K = Cin*k, one per kernel row, sharing one expanded buffer; `direct`: 1x1 kernels.
+enum GEMMPlan: Equatable { case full, rows, direct }
+
+/// Weights rearranged once for the GEMM plan of each layer.
+struct PackedLayer {
+    let layer: ConvLayer
+    let plan: GEMMPlan
+    /// full/direct: (Cout, Cin*k*k) = the (out, in, kh, kw) weights as they are.
+    /// rows: k blocks, block r = (Cout, Cin*k) holding w[o, c, r, s] at [o][c*k + s].
+    let packed: [Float]
+}
+
+/// A network prepared for the fast path.
+public struct PackedNetwork: Sendable {
+    public let network: Network
+    let layers: [PackedLayer]
+
+    /// `fullLimit`: layers with Cin*k*k up to this use one big GEMM, larger ones use per-row GEMMs.
+    public init(_ network: Network, fullLimit: Int = 576) {
+        self.network = network
+        layers = network.layers.map { l in
+            let k = l.kernel
+            if k == 1 { return PackedLayer(layer: l, plan: .direct, packed: l.weights) }
+            if l.inChannels * k * k <= fullLimit { return PackedLayer(layer: l, plan: .full, packed: l.weights) }
+            var w = [Float](repeating: 0, count: l.weights.count)
+            let kk = l.inChannels * k
+            for r in 0..<k {
+                for o in 0..<l.outChannels {
+                    for c in 0..<l.inChannels {
+                        for s in 0..<k {
+                            w[(r * l.outChannels + o) * kk + c * k + s] = l.weight(o, c, r, s)
+                        }
+                    }
+                }
+            }
+            return PackedLayer(layer: l, plan: .rows, packed: w)
+        }
+    }
+}
+
+/// Which sides of a region lie on the image border (and so get replicate padding at every layer).
+/// An inner side instead carries `receptiveRadius` pixels of real context, consumed layer by layer.
+public struct BorderSides: Equatable, Sendable {
+    public var top, bottom, left, right: Bool
+    public static let all = BorderSides(top: true, bottom: true, left: true, right: true)
+    public init(top: Bool, bottom: Bool, left: Bool, right: Bool) {
+        self.top = top; self.bottom = bottom; self.left = left; self.right = right
+    }
+}
+
+extension PackedNetwork {
+    /// Runs the network on an `h` x `w` single-channel region (row stride `stride`).
+    /// Returns the output size; the output, row-major without padding, is written to `out`,
+    /// which must hold (h - inner rows*R) x (w - inner cols*R) floats.
+    @discardableResult
+    func forward(region input: UnsafePointer<Float>, height h0: Int, width w0: Int, stride: Int,
+                 borders: BorderSides, workspace ws: ForwardWorkspace,
+                 output out: UnsafeMutablePointer<Float>) -> (height: Int, width: Int) {
+        // Source of the current layer: `src` with channel stride `srcCS`, row stride `srcRS`, size h x w.
+        var src = UnsafeMutablePointer(mutating: input)
+        var srcCS = 0, srcRS = stride, h = h0, w = w0
+        var prevBias: [Float]? = nil     // bias + ReLU of the previous layer, applied while padding
+        for (n, pl) in layers.enumerated() {
+            let l = pl.layer, k = l.kernel, p = l.radius, cin = l.inChannels, cout = l.outChannels
+            let pt = borders.top ? p : 0, pb = borders.bottom ? p : 0
+            let pL = borders.left ? p : 0, pR = borders.right ? p : 0
+            let hp = h + pt + pb, wp = w + pL + pR
+            let ho = hp - k + 1, wo = wp - k + 1
+            precondition(ho > 0 && wo > 0, "region too small for the network")
+            // 1. Padded input (Cin, Hp*Wp + slack), with the previous layer's bias and ReLU applied.
+            let cs = hp * wp + k
+            let P = ws.padded.reserve(cin * cs)   // the previous P is dead; its O (in gemmOut) is the source
+            for c in 0..<cin {
+                let b: Float = prevBias?[c] ?? 0
+                let relu = prevBias != nil
+                let dst = P + c * cs
+                for yy in 0..<hp {
+                    let sy = min(h - 1, max(0, yy - pt))
+                    let srow = src + c * srcCS + sy * srcRS
+                    let drow = dst + yy * wp
+                    if relu {
+                        for x in 0..<w { drow[pL + x] = max(0, srow[x] + b) }
+                    } else {
+                        for x in 0..<w { drow[pL + x] = srow[x] + b }
+                    }
+                    let first = drow[pL], last = drow[pL + w - 1]
+                    for x in 0..<pL { drow[x] = first }
+                    for x in 0..<pR { drow[pL + w + x] = last }
+                }
+                for i in 0..<k { dst[hp * wp + i] = 0 }
+            }
+            // 2. GEMMs into O (Cout, Ho*Wp); columns x >= wo of each row are junk and never read.
+            let L = ho * wp
+            let O = ws.gemmOut.reserve(cout * L)
+            pl.packed.withUnsafeBufferPointer { wts in
+                let A = wts.baseAddress!
+                switch pl.plan {
+                case .direct:
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(cin),
+                                1, A, Int32(cin), P, Int32(cs), 0, O, Int32(L))
+                case .full:
+                    let K = cin * k * k
+                    let E = ws.expanded.reserve(K * L)
+                    for c in 0..<cin {
+                        for r in 0..<k {
+                            for s in 0..<k {
+                                (E + ((c * k + r) * k + s) * L).update(from: P + c * cs + r * wp + s, count: L)
+                            }
+                        }
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(K),
+                                1, A, Int32(K), E, Int32(L), 0, O, Int32(L))
+                case .rows:
+                    let K = cin * k, LE = hp * wp
+                    let E = ws.expanded.reserve(K * LE)
+                    for c in 0..<cin {
+                        for s in 0..<k {
+                            (E + (c * k + s) * LE).update(from: P + c * cs + s, count: LE)
+                        }
+                    }
+                    for r in 0..<k {
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(K),
+                                    1, A + r * cout * K, Int32(K), E + r * wp, Int32(LE),
+                                    r == 0 ? 0 : 1, O, Int32(L))
+                    }
+                }
+            }
+            // 3. The output becomes the next layer's source (cropped to wo columns).
+            src = O; srcCS = L; srcRS = wp; h = ho; w = wo
+            prevBias = l.bias
+            if n == layers.count - 1 {
+                let b = l.bias[0]
+                for y in 0..<h {
+                    for x in 0..<w { out[y * w + x] = src[y * srcRS + x] + b }
+                }
+            }
+        }
+        return (h, w)
+    }
+}

@@ -1,0 +1,93 @@
+// The engine's forward pass over a whole plane: tiles with a receptive-field halo, spread over threads.
+import COpenBLAS
+import Foundation
+
+/// How `forward` splits the work. Results do not depend on these (tiles are seamless).
+public struct ForwardOptions: Sendable {
+    /// Output tile side in pixels; each tile reads `receptiveRadius` extra pixels per inner side.
+    public var tileSize: Int
+    /// Worker threads (tiles run in parallel; OpenBLAS itself is pinned to one thread).
+    public var threads: Int
+    public init(tileSize: Int = 128, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.tileSize = max(8, tileSize)
+        self.threads = max(1, threads)
+    }
+}
+
+private let pinOpenBLAS: Void = { openblas_set_num_threads(1) }()
+
+/// The OpenBLAS core kernel in use (e.g. "Haswell", "SkylakeX"), for benchmark reports.
+public var openBLASCoreName: String {
+    guard let c = openblas_get_corename() else { return "unknown" }
+    return String(cString: c)
+}
+
+extension PackedNetwork {
+    /// SRCNN on a whole plane (e.g. bicubic-upscaled Y/255): same size out, replicate padding at the
+    /// image border, identical to an untiled run. Memory: the output plus a few tile-sized buffers per thread.
+    public func forward(_ input: Plane, options: ForwardOptions = ForwardOptions(),
+                        progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> Plane {
+        _ = pinOpenBLAS
+        let H = input.height, W = input.width
+        guard H > 0, W > 0 else { return input }
+        let R = network.receptiveRadius, T = options.tileSize
+        let tilesY = (H + T - 1) / T, tilesX = (W + T - 1) / T, total = tilesY * tilesX
+        var output = Plane(width: W, height: H)
+        let lock = NSLock()
+        var next = 0, done = 0
+        var failure: SRCNNError? = nil
+        input.data.withUnsafeBufferPointer { inBuf in
+            output.data.withUnsafeMutableBufferPointer { outBuf in
+                let inp = inBuf.baseAddress!, outp = outBuf.baseAddress!
+                let workers = min(options.threads, total)
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    let ws = ForwardWorkspace()
+                    let tileOut = ScratchBuffer()
+                    while true {
+                        lock.lock()
+                        let t = next
+                        next += 1
+                        let stop = failure != nil
+                        lock.unlock()
+                        if t >= total || stop { break }
+                        if cancel?.isCancelled == true {
+                            lock.lock(); failure = .cancelled; lock.unlock()
+                            break
+                        }
+                        let y0 = (t / tilesX) * T, x0 = (t % tilesX) * T
+                        let y1 = min(H, y0 + T), x1 = min(W, x0 + T)
+                        let ry0 = max(0, y0 - R), ry1 = min(H, y1 + R)
+                        let rx0 = max(0, x0 - R), rx1 = min(W, x1 + R)
+                        let sides = BorderSides(top: ry0 == 0, bottom: ry1 == H, left: rx0 == 0, right: rx1 == W)
+                        // Output rows/cols of the region start where its inner halo ends.
+                        let oy0 = ry0 + (sides.top ? 0 : R), ox0 = rx0 + (sides.left ? 0 : R)
+                        let oh = (ry1 - ry0) - (sides.top ? 0 : R) - (sides.bottom ? 0 : R)
+                        let ow = (rx1 - rx0) - (sides.left ? 0 : R) - (sides.right ? 0 : R)
+                        let tmp = tileOut.reserve(oh * ow)
+                        let got = forward(region: inp + ry0 * W + rx0, height: ry1 - ry0, width: rx1 - rx0,
+                                          stride: W, borders: sides, workspace: ws, output: tmp)
+                        precondition(got.height == oh && got.width == ow, "tile geometry")
+                        for y in y0..<y1 {
+                            (outp + y * W + x0).update(from: tmp + (y - oy0) * ow + (x0 - ox0), count: x1 - x0)
+                        }
+                        lock.lock()
+                        done += 1
+                        let fraction = Double(done) / Double(total)
+                        lock.unlock()
+                        progress?(fraction)
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+        return output
+    }
+}
+
+extension Network {
+    /// Convenience: pack and run once. Pack once yourself (`PackedNetwork(net)`) when running many images.
+    public func forward(_ input: Plane, options: ForwardOptions = ForwardOptions(),
+                        progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> Plane {
+        try PackedNetwork(self).forward(input, options: options, progress: progress, cancel: cancel)
+    }
+}

@@ -1,0 +1,77 @@
+// The fast tiled forward pass against the plain reference: same numbers, no seams, cancellable.
+import XCTest
+@testable import SRCNN
+
+func randomPlane(width: Int, height: Int, seed: UInt64) -> Plane {
+    var rng = SplitMix64(seed: seed)
+    return Plane(width: width, height: height, data: (0..<(width * height)).map { _ in Float(rng.nextUniform()) })
+}
+
+/// A random network with biases too, scaled so activations stay O(1).
+func randomNetwork(_ kernels: [Int], _ filters: [Int], seed: UInt64) -> Network {
+    var n = Network.random(kernels: kernels, filters: filters, seed: seed)
+    var rng = SplitMix64(seed: seed ^ 0xABCD)
+    for i in n.layers.indices {
+        n.layers[i].bias = n.layers[i].bias.map { _ in Float(rng.nextUniform() - 0.5) * 0.2 }
+    }
+    return n
+}
+
+final class ForwardTests: XCTestCase {
+    func testFastMatchesReferenceAllPlans() throws {
+        // 9-5-5 exercises full (conv1) and rows (conv2); 9-1-5 exercises direct (conv2).
+        for (ks, fs) in [([9, 5, 5], [16, 8]), ([9, 1, 5], [16, 8]), ([3, 3, 3, 3], [4, 5, 6]), ([1], [Int]())] {
+            let net = randomNetwork(ks, fs, seed: 7)
+            let img = randomPlane(width: 37, height: 29, seed: 3)
+            let ref = net.forwardReference(img)
+            for limit in [0, 100_000] {   // every layer as rows / every layer as one GEMM
+                let fast = try PackedNetwork(net, fullLimit: limit).forward(img, options: ForwardOptions(tileSize: 1000, threads: 1))
+                XCTAssertLessThanOrEqual(fast.maxAbsDifference(ref), 1e-5, "\(ks) limit \(limit)")
+            }
+        }
+    }
+
+    func testTilesAreSeamless() throws {
+        let net = randomNetwork([9, 5, 5], [16, 8], seed: 11)
+        let img = randomPlane(width: 101, height: 67, seed: 5)   // 23 divides neither side
+        let whole = try net.forward(img, options: ForwardOptions(tileSize: 1000, threads: 1))
+        for threads in [1, 2] {
+            let tiled = try net.forward(img, options: ForwardOptions(tileSize: 23, threads: threads))
+            XCTAssertLessThanOrEqual(tiled.maxAbsDifference(whole), 1e-6, "threads \(threads)")
+        }
+        // Tiles smaller than the receptive radius, and a tile that is a single row/column of the image.
+        let tiny = try net.forward(img, options: ForwardOptions(tileSize: 8, threads: 2))
+        XCTAssertLessThanOrEqual(tiny.maxAbsDifference(whole), 1e-6)
+    }
+
+    func testTinyImagesWork() throws {
+        let net = randomNetwork([9, 5, 5], [8, 4], seed: 2)
+        for (w, h) in [(1, 1), (1, 7), (5, 1), (2, 3)] {
+            let img = randomPlane(width: w, height: h, seed: UInt64(w * 10 + h))
+            let fast = try net.forward(img)
+            XCTAssertLessThanOrEqual(fast.maxAbsDifference(net.forwardReference(img)), 1e-5, "\(w)x\(h)")
+        }
+    }
+
+    func testCancelStopsAndProgressReachesOne() throws {
+        let net = randomNetwork([9, 5, 5], [8, 4], seed: 2)
+        let img = randomPlane(width: 64, height: 64, seed: 1)
+        let flag = CancelFlag()
+        flag.cancel()
+        XCTAssertThrowsError(try net.forward(img, options: ForwardOptions(tileSize: 16), cancel: flag)) { e in
+            XCTAssertEqual(e as? SRCNNError, .cancelled)
+        }
+        let seen = Locked<[Double]>([])
+        _ = try net.forward(img, options: ForwardOptions(tileSize: 16, threads: 2), progress: { f in seen.mutate { $0.append(f) } })
+        XCTAssertEqual(seen.value.count, 16)
+        XCTAssertEqual(seen.value.max(), 1.0)
+    }
+}
+
+final class Locked<T>: @unchecked Sendable {
+    private var v: T
+    private let lock = NSLock()
+    init(_ v: T) { self.v = v }
+    var value: T { lock.lock(); defer { lock.unlock() }; return v }
+    func mutate(_ f: (inout T) -> Void) { lock.lock(); f(&v); lock.unlock() }
+}
