@@ -31,6 +31,6 @@ let package = Package(
         ], swiftSettings: fast),
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
-        .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO"]),
+        .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn"]),
     ]
 )

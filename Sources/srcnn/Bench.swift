@@ -1,0 +1,70 @@
+// `srcnn bench`: forward-pass speed (megapixels per second) of the SRCNN architectures on this machine.
+import ArgumentParser
+import Foundation
+import SRCNN
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure forward-pass speed: 9-1-5, 9-5-5 (64/32) and the seed article's 9-3-5 (128/64).")
+
+    @Option(help: "Image sides to time, comma separated.") var sizes: String = "512,1024"
+    @Option(help: "Built-in architectures (random weights), comma separated: 9-1-5, 9-5-5, 9-3-5.")
+    var arch: String = "9-1-5,9-5-5,9-3-5"
+    @Option(help: "Time these weights files instead of the built-in architectures (repeatable).")
+    var weights: [String] = []
+    @Option(help: "Timed runs per case (the median is reported).") var repeats: Int = 5
+    @Flag(help: "One JSON object per line instead of a table.") var json = false
+    @OptionGroup var common: CommonOptions
+
+    static let builtIn: [String: (kernels: [Int], filters: [Int])] = [
+        "9-1-5": ([9, 1, 5], [64, 32]), "9-5-5": ([9, 5, 5], [64, 32]), "9-3-5": ([9, 3, 5], [128, 64]),
+    ]
+
+    func run() throws {
+        try reportingErrors {
+            var models: [(String, Network)] = []
+            if weights.isEmpty {
+                for a in arch.split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) {
+                    guard let spec = Bench.builtIn[a] else {
+                        throw SRCNNError.invalidArgument("unknown architecture '\(a)' (known: 9-1-5, 9-5-5, 9-3-5)")
+                    }
+                    models.append((a, Network.random(kernels: spec.kernels, filters: spec.filters, seed: 1)))
+                }
+            } else {
+                for w in weights { models.append((URL(fileURLWithPath: w).lastPathComponent, try Network(contentsOf: w))) }
+            }
+            let sides = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sides.isEmpty, sides.allSatisfy({ $0 > 0 }) else { throw SRCNNError.invalidArgument("bad --sizes '\(sizes)'") }
+            if !json {
+                print("OpenBLAS core: \(openBLASCoreName), threads \(common.threads), tile \(common.tile)")
+                print("model                  side  MP/s    GFLOP/s  max|fast-ref|")
+            }
+            for (name, net) in models {
+                let packed = PackedNetwork(net)
+                // Correctness guard: the fast path against the plain reference on a small image.
+                var rng = SplitMix64(seed: 9)
+                let small = Plane(width: 40, height: 33, data: (0..<(40 * 33)).map { _ in Float(rng.nextUniform()) })
+                let diff = try packed.forward(small, options: common.forwardOptions).maxAbsDifference(net.forwardReference(small))
+                for side in sides {
+                    let img = Plane(width: side, height: side, data: (0..<(side * side)).map { _ in Float(rng.nextUniform()) })
+                    _ = try packed.forward(img, options: common.forwardOptions)   // warm-up
+                    var times: [Double] = []
+                    for _ in 0..<max(1, repeats) {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        _ = try packed.forward(img, options: common.forwardOptions)
+                        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                    }
+                    times.sort()
+                    let median = times[times.count / 2]
+                    let mps = Double(side * side) / median / 1e6
+                    let gflops = mps * Double(net.flopsPerPixel) / 1e3
+                    if json {
+                        print("{\"model\": \"\(name)\", \"side\": \(side), \"mps\": \(mps), \"gflops\": \(gflops), \"seconds\": \(median), \"threads\": \(common.threads), \"tile\": \(common.tile), \"max_abs_diff_vs_reference\": \(diff), \"openblas_core\": \"\(openBLASCoreName)\"}")
+                    } else {
+                        print(String(format: "%-20@  %5d  %6.2f  %7.1f  %.1e", name as NSString, side, mps, gflops, Double(diff)))
+                    }
+                }
+            }
+        }
+    }
+}

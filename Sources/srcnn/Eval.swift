@@ -1,0 +1,95 @@
+// `srcnn eval`: the SR benchmark protocol on a folder of HR images, bicubic beside each model.
+import ArgumentParser
+import Foundation
+import SRCNN
+import SRCNNImageIO
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "PSNR/SSIM on Y of a folder of HR images (modcrop, MATLAB bicubic, `scale` pixels shaved).")
+
+    @Option(help: "Folder of HR images (e.g. ../shared/data/Set5).") var set: String
+    @Option(help: "Integer scale factor (2, 3, 4, ...).") var scale: Int
+    @Option(help: "Weights to evaluate (repeatable); default: the shipped model for the scale.") var weights: [String] = []
+    @Option(help: "Also write the results as JSON to this file.") var json: String?
+    @OptionGroup var common: CommonOptions
+
+    static let imageExtensions: Set<String> = ["png", "bmp", "jpg", "jpeg", "tif", "tiff"]
+
+    func validate() throws {
+        guard scale >= 2 && scale <= 8 else { throw ValidationError("--scale must be an integer from 2 to 8") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let files = try listImages(set)
+            let paths = weights.isEmpty ? [try Models.resolve(nil, scale: Double(scale))] : weights
+            let nets = try paths.map { PackedNetwork(try Network(contentsOf: $0)) }
+            let names = ["bicubic"] + paths.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+            var rows: [(name: String, scores: [ProtocolScore])] = []
+            let bar = ProgressLine("eval \(URL(fileURLWithPath: set).lastPathComponent) x\(scale)", quiet: common.quiet)
+            for (i, file) in files.enumerated() {
+                let img = try ImageFile.load(file)
+                let hrY = BenchmarkProtocol.hrLuma(img.planes)
+                guard hrY.width >= 2 * scale, hrY.height >= 2 * scale else {
+                    throw SRCNNError.invalidArgument("'\(file)' is too small for x\(scale)")
+                }
+                let (hr, bic) = BenchmarkProtocol.degrade(hrY, scale: scale)
+                var scores = [BenchmarkProtocol.score(bic, hr: hr, scale: scale)]
+                for net in nets {
+                    let sr = try net.forward(bic, options: common.forwardOptions)
+                    scores.append(BenchmarkProtocol.score(sr, hr: hr, scale: scale))
+                }
+                rows.append((URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent, scores))
+                bar.update(Double(i + 1) / Double(files.count))
+            }
+            bar.finish()
+            printTable(names: names, rows: rows)
+            if let json { try writeJSON(json, names: names, rows: rows) }
+        }
+    }
+
+    private func listImages(_ dir: String) throws -> [String] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: dir) } catch {
+            throw SRCNNError.io("cannot read folder '\(dir)'")
+        }
+        let files = names.filter { Eval.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .sorted().map { dir + "/" + $0 }
+        guard !files.isEmpty else { throw SRCNNError.io("no images (.png .bmp .jpg .tif) in '\(dir)'") }
+        return files
+    }
+
+    private func means(_ rows: [(name: String, scores: [ProtocolScore])]) -> [ProtocolScore] {
+        (0..<rows[0].scores.count).map { j in
+            ProtocolScore(psnr: rows.map { $0.scores[j].psnr }.reduce(0, +) / Double(rows.count),
+                          ssim: rows.map { $0.scores[j].ssim }.reduce(0, +) / Double(rows.count))
+        }
+    }
+
+    private func printTable(names: [String], rows: [(name: String, scores: [ProtocolScore])]) {
+        let nameW = max(8, rows.map(\.name.count).max() ?? 0)
+        let colW = max(16, names.map(\.count).max() ?? 0)
+        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+        print("Y-PSNR (dB) / SSIM, x\(scale), \(scale) px shaved, set \(set)")
+        print(pad("image", nameW) + "  " + names.map { pad($0, colW) }.joined(separator: "  "))
+        func cells(_ s: [ProtocolScore]) -> String {
+            s.map { pad(String(format: "%.3f / %.4f", $0.psnr, $0.ssim), colW) }.joined(separator: "  ")
+        }
+        for r in rows { print(pad(r.name, nameW) + "  " + cells(r.scores)) }
+        print(pad("mean", nameW) + "  " + cells(means(rows)))
+    }
+
+    private func writeJSON(_ path: String, names: [String], rows: [(name: String, scores: [ProtocolScore])]) throws {
+        let m = means(rows)
+        let obj: [String: Any] = [
+            "set": set, "scale": scale, "models": names,
+            "images": rows.map { ["name": $0.name, "psnr": $0.scores.map(\.psnr), "ssim": $0.scores.map(\.ssim)] },
+            "mean_psnr": m.map(\.psnr), "mean_ssim": m.map(\.ssim),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            throw SRCNNError.io("cannot write '\(path)'")
+        }
+    }
+}

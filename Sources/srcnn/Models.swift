@@ -1,0 +1,43 @@
+// Where the CLI finds weights: an explicit file, or the shipped model nearest the requested scale.
+import Foundation
+import SRCNN
+
+enum Models {
+    /// Folders searched for shipped weights (`srcnn-x2.safetensors`, ...), in order.
+    static var searchFolders: [String] {
+        var dirs: [String] = []
+        if let env = ProcessInfo.processInfo.environment["SRCNN_WEIGHTS_DIR"], !env.isEmpty { dirs.append(env) }
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        dirs.append(exe.appendingPathComponent("weights").path)
+        dirs.append(exe.appendingPathComponent("../share/srcnn-upscale/weights").standardized.path)
+        // The source tree's Weights/ (running from a checkout: .build/release/srcnn).
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Weights").standardized.path
+        dirs.append(source)
+        return dirs
+    }
+
+    /// Shipped models found, as (scale, path), the first folder holding a scale winning.
+    static func shipped() -> [(scale: Double, path: String)] {
+        var found: [Double: String] = [:]
+        for dir in searchFolders {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            for name in names where name.hasPrefix("srcnn-x") && name.hasSuffix(".safetensors") {
+                let s = name.dropFirst("srcnn-x".count).dropLast(".safetensors".count)
+                if let v = Double(s), found[v] == nil { found[v] = dir + "/" + name }
+            }
+        }
+        return found.map { ($0.key, $0.value) }.sorted { $0.scale < $1.scale }
+    }
+
+    /// The weights file to use: `explicit` if given, else the shipped model whose scale is nearest `scale`.
+    static func resolve(_ explicit: String?, scale: Double) throws -> String {
+        if let explicit { return explicit }
+        let all = shipped()
+        guard let best = all.min(by: { abs(log($0.scale / scale)) < abs(log($1.scale / scale)) }) else {
+            throw SRCNNError.invalidArgument(
+                "no shipped weights found (looked in \(searchFolders.joined(separator: ", "))); pass --weights FILE.safetensors")
+        }
+        return best.path
+    }
+}

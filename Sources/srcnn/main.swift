@@ -1,2 +1,0 @@
-// Entry point of the `srcnn` command-line tool (placeholder).
-print("srcnn")

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Tests/run.sh: the project's whole test suite, as CI runs it (installs the Debian packages it needs first).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./install.sh --deps-only
+# Release build with testable imports: the numeric code is far too slow unoptimised.
+swift build -c release -Xswiftc -enable-testing
+swift test -c release -Xswiftc -enable-testing "$@"
