@@ -68,6 +68,13 @@ public struct Network: Equatable, Sendable {
             guard l.outChannels > 0, l.inChannels > 0 else {
                 throw SRCNNError.invalidWeights("\(name) has \(l.outChannels) outputs and \(l.inChannels) inputs")
             }
+            // The chain first: a wrong channel count explains a wrong weight count.
+            let expectedIn = n == 0 ? 1 : layers[n - 1].outChannels
+            guard l.inChannels == expectedIn else {
+                throw SRCNNError.invalidWeights(n == 0
+                    ? "conv1 takes \(l.inChannels) input channels; SRCNN takes 1 (Y)"
+                    : "\(name) takes \(l.inChannels) channels but conv\(n) gives \(expectedIn)")
+            }
             // Overflow-checked: a hand-built layer with absurd sizes must fail here, not trap.
             let (oi, o1) = l.outChannels.multipliedReportingOverflow(by: l.inChannels)
             let (kk, o2) = l.kernel.multipliedReportingOverflow(by: l.kernel)
@@ -77,12 +84,6 @@ public struct Network: Equatable, Sendable {
             }
             guard l.bias.count == l.outChannels else {
                 throw SRCNNError.invalidWeights("\(name)_b holds \(l.bias.count) values, expected \(l.outChannels)")
-            }
-            let expectedIn = n == 0 ? 1 : layers[n - 1].outChannels
-            guard l.inChannels == expectedIn else {
-                throw SRCNNError.invalidWeights(n == 0
-                    ? "conv1 takes \(l.inChannels) input channels; SRCNN takes 1 (Y)"
-                    : "\(name) takes \(l.inChannels) channels but conv\(n) gives \(expectedIn)")
             }
             if let bad = l.weights.firstIndex(where: { !$0.isFinite }) {
                 throw SRCNNError.invalidWeights("\(name)_w[\(bad)] is \(l.weights[bad]) (not finite)")
