@@ -68,17 +68,22 @@ public struct Network: Equatable, Sendable {
             guard l.outChannels > 0, l.inChannels > 0 else {
                 throw SRCNNError.invalidWeights("\(name) has \(l.outChannels) outputs and \(l.inChannels) inputs")
             }
-            guard l.weights.count == l.outChannels * l.inChannels * l.kernel * l.kernel else {
-                throw SRCNNError.invalidWeights("\(name)_w holds \(l.weights.count) values, expected \(l.outChannels)x\(l.inChannels)x\(l.kernel)x\(l.kernel)")
-            }
-            guard l.bias.count == l.outChannels else {
-                throw SRCNNError.invalidWeights("\(name)_b holds \(l.bias.count) values, expected \(l.outChannels)")
-            }
+            // The chain first: a wrong channel count explains a wrong weight count.
             let expectedIn = n == 0 ? 1 : layers[n - 1].outChannels
             guard l.inChannels == expectedIn else {
                 throw SRCNNError.invalidWeights(n == 0
                     ? "conv1 takes \(l.inChannels) input channels; SRCNN takes 1 (Y)"
                     : "\(name) takes \(l.inChannels) channels but conv\(n) gives \(expectedIn)")
+            }
+            // Overflow-checked: a hand-built layer with absurd sizes must fail here, not trap.
+            let (oi, o1) = l.outChannels.multipliedReportingOverflow(by: l.inChannels)
+            let (kk, o2) = l.kernel.multipliedReportingOverflow(by: l.kernel)
+            let (expected, o3) = oi.multipliedReportingOverflow(by: kk)
+            guard !o1, !o2, !o3, l.weights.count == expected else {
+                throw SRCNNError.invalidWeights("\(name)_w holds \(l.weights.count) values, expected \(l.outChannels)x\(l.inChannels)x\(l.kernel)x\(l.kernel)")
+            }
+            guard l.bias.count == l.outChannels else {
+                throw SRCNNError.invalidWeights("\(name)_b holds \(l.bias.count) values, expected \(l.outChannels)")
             }
             if let bad = l.weights.firstIndex(where: { !$0.isFinite }) {
                 throw SRCNNError.invalidWeights("\(name)_w[\(bad)] is \(l.weights[bad]) (not finite)")
