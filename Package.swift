@@ -29,7 +29,7 @@ let package = Package(
             "SRCNN", "SRCNNImageIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
-        .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"]),
+        .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
         .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn"]),
     ]

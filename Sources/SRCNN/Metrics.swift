@@ -24,11 +24,11 @@ public enum Metrics {
         let w = pa.width, h = pa.height, k = 11, r = 5
         guard w >= k, h >= k else { return psnr(a, b, shave: shave).isInfinite ? 1 : 0 }
         var g = [Double](repeating: 0, count: k)
-        for i in 0..<k { let d = Double(i - r); g[i] = exp(-d * d / (2 * 1.5 * 1.5)) }
+        for i in 0..<k { let d = Double(i - r); g[i] = exp(-(d * d) / 4.5) }   // 2 sigma^2 = 4.5
         let gs = g.reduce(0, +)
         g = g.map { $0 / gs }          // the 2-D window is the outer product, summing to 1
         let x = pa.data.map { Double(quantize8($0)) }, y = pb.data.map { Double(quantize8($0)) }
-        let c1 = pow(0.01 * 255, 2), c2 = pow(0.03 * 255, 2)
+        let c1: Double = (0.01 * 255) * (0.01 * 255), c2: Double = (0.03 * 255) * (0.03 * 255)
         let ow = w - k + 1, oh = h - k + 1
         // Separable 'valid' filter: rows then columns, for x, y, x², y², xy.
         func filter(_ v: [Double]) -> [Double] {

@@ -45,7 +45,7 @@ public struct Upscaler: Sendable {
         progress?(0.1)
         // SRCNN on Y.
         let y = try network.forward(up[0], options: options,
-                                    progress: progress.map { p in { f in p(0.1 + 0.9 * f) } }, cancel: cancel)
+                                    progress: progress.map { p in { @Sendable f in p(0.1 + 0.9 * f) } }, cancel: cancel)
         up[0] = y
         var out: [Plane]
         if colour {
