@@ -64,6 +64,7 @@ public struct Upscaler: Sendable {
 public struct ProtocolScore: Sendable {
     public var psnr: Double
     public var ssim: Double
+    public init(psnr: Double, ssim: Double) { self.psnr = psnr; self.ssim = ssim }
 }
 
 /// The SRCNN benchmark protocol (the authors' demo_SR.m): HR Y as MATLAB uint8 `rgb2ycbcr`, modcrop,

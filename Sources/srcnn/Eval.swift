@@ -61,9 +61,11 @@ struct Eval: ParsableCommand {
     }
 
     private func means(_ rows: [(name: String, scores: [ProtocolScore])]) -> [ProtocolScore] {
-        (0..<rows[0].scores.count).map { j in
-            ProtocolScore(psnr: rows.map { $0.scores[j].psnr }.reduce(0, +) / Double(rows.count),
-                          ssim: rows.map { $0.scores[j].ssim }.reduce(0, +) / Double(rows.count))
+        let n = Double(rows.count)
+        return (0..<rows[0].scores.count).map { (j: Int) -> ProtocolScore in
+            var p = 0.0, s = 0.0
+            for r in rows { p += r.scores[j].psnr; s += r.scores[j].ssim }
+            return ProtocolScore(psnr: p / n, ssim: s / n)
         }
     }
 

@@ -48,6 +48,9 @@ final class ProgressLine: @unchecked Sendable {
     private var lastPercent = -1
     private let start = Date()
 
+    /// A live bar only on a terminal; a log (pipe, file) gets just the final line.
+    private let live = isatty(2) != 0
+
     init(_ label: String, quiet: Bool) { self.label = label; self.quiet = quiet }
 
     var handler: ProgressHandler {
@@ -55,7 +58,7 @@ final class ProgressLine: @unchecked Sendable {
     }
 
     func update(_ fraction: Double) {
-        guard !quiet else { return }
+        guard !quiet, live else { return }
         let p = Int((fraction * 100).rounded(.down))
         lock.lock(); defer { lock.unlock() }
         guard p != lastPercent else { return }
@@ -67,7 +70,7 @@ final class ProgressLine: @unchecked Sendable {
     func finish(_ message: String = "") {
         guard !quiet else { return }
         let t = Date().timeIntervalSince(start)
-        FileHandle.standardError.write(String(format: "\r%@ done in %.2fs %@\n", label, t, message).data(using: .utf8)!)
+        FileHandle.standardError.write(String(format: "%@%@ done in %.2fs %@\n", live ? "\r" : "", label, t, message).data(using: .utf8)!)
     }
 }
 

@@ -51,12 +51,14 @@ func runSRCNN(_ args: [String], env: [String: String] = [:]) throws -> RunResult
     p.standardError = err
     try p.run()
     // Read both pipes before waiting so a chatty child cannot block on a full pipe.
-    var outData = Data(), errData = Data()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let outBox = Box()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    errData = err.fileHandleForReading.readDataToEndOfFile()
+    DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
     group.wait()
+    let outData = outBox.data
     p.waitUntilExit()
     return RunResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                      stderr: String(decoding: errData, as: UTF8.self))
