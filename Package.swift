@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "srcnn", targets: ["srcnn"]),
         .library(name: "SRCNN", targets: ["SRCNN"]),
+        .library(name: "SRCNNKernels", targets: ["SRCNNKernelsAVX512"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,7 +23,11 @@ let package = Package(
         // Plain C wrapper over GEGL's variadic API: load/save image files as float RGBA/YA.
         .target(name: "CImageIO", dependencies: ["CGEGL"]),
         // The engine: planes, colour, resize, the network, weights, tiling, metrics. No GIMP, no files.
-        .target(name: "SRCNN", dependencies: ["COpenBLAS"], swiftSettings: fast),
+        // AVX-512 kernels, compiled for that instruction set and called only after a runtime CPU check.
+        .target(name: "SRCNNKernelsAVX512",
+                swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
+                                .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
+        .target(name: "SRCNN", dependencies: ["COpenBLAS", "SRCNNKernelsAVX512"], swiftSettings: fast),
         // Image files <-> engine planes, through GEGL.
         .target(name: "SRCNNImageIO", dependencies: ["SRCNN", "CImageIO"], swiftSettings: fast),
         .executableTarget(name: "srcnn", dependencies: [

@@ -1,6 +1,7 @@
 // Fast forward pass of a network over one image region: replicate padding + shifted-row GEMMs (OpenBLAS).
 import COpenBLAS
 import Foundation
+import SRCNNKernelsAVX512
 
 /// A growable, reusable, 64-byte aligned Float scratch buffer (one per worker thread).
 final class ScratchBuffer {
@@ -37,11 +38,27 @@ final class ForwardWorkspace {
     let padded = ScratchBuffer()     // layer input, replicate-padded, (Cin, Hp*Wp + slack)
     let expanded = ScratchBuffer()   // shifted copies of the padded input (the GEMM's B matrix)
     let gemmOut = ScratchBuffer()    // layer output before cropping, (Cout, Ho*Wp)
+    let winograd = WinogradWorkspace()
+    private var offsetStorage = UnsafeMutablePointer<Int>.allocate(capacity: 64)
+    private var offsetCapacity = 64
+    deinit { offsetStorage.deallocate() }
+
+    /// Room for `n` row offsets of the implicit GEMM.
+    func offsets(_ n: Int) -> UnsafeMutablePointer<Int> {
+        if offsetCapacity < n {
+            offsetStorage.deallocate()
+            offsetStorage = .allocate(capacity: n)
+            offsetCapacity = n
+        }
+        return offsetStorage
+    }
 }
 
 /// How one layer turns into GEMMs. `full`: one GEMM with K = Cin*k*k (im2col in row-shift form);
 /// `rows`: k GEMMs with K = Cin*k, one per kernel row, sharing one expanded buffer; `direct`: 1x1 kernels.
-enum GEMMPlan: Equatable { case full, rows, direct }
+/// `winograd`: F(m x m, k x k) transforms around α² small GEMMs (fewer multiplications).
+/// `avx512`: our own register-blocked kernel reading shifted rows of the padded input directly (no copies).
+enum GEMMPlan: Equatable { case full, rows, direct, winograd, avx512 }
 
 /// Weights rearranged once for the GEMM plan of each layer.
 struct PackedLayer {
@@ -50,19 +67,39 @@ struct PackedLayer {
     /// full/direct: (Cout, Cin*k*k) = the (out, in, kh, kw) weights as they are.
     /// rows: k blocks, block r = (Cout, Cin*k) holding w[o, c, r, s] at [o][c*k + s].
     let packed: [Float]
+    var winograd: WinogradLayer? = nil
 }
 
 /// A network prepared for the fast path.
-public struct PackedNetwork: Sendable {
+public struct PackedNetwork: @unchecked Sendable {
+    public let kernels: KernelFamily
+    /// Winograd output tile per kernel size for the fast path (accuracy checked against the reference in tests).
+    public static let defaultWinogradTiles: [Int: Int] = [:]
+
     public let network: Network
     let layers: [PackedLayer]
 
     /// `fullLimit`: layers with Cin*k*k up to this use one big GEMM, larger ones use per-row GEMMs.
-    public init(_ network: Network, fullLimit: Int = 576) {
+    /// `winogradTiles`: kernel size -> Winograd output tile m, used for layers with at least
+    /// `winogradMinInputs` input channels (empty: plain GEMMs only).
+    public init(_ network: Network, fullLimit: Int = 576,
+                winogradTiles: [Int: Int] = PackedNetwork.defaultWinogradTiles, winogradMinInputs: Int = 16,
+                kernels: KernelFamily = CPUFeatures.bestKernels) {
         self.network = network
+        self.kernels = kernels
         layers = network.layers.map { l in
             let k = l.kernel
+            if kernels == .avx512 && winogradTiles[k] == nil || kernels == .avx512 && l.inChannels < winogradMinInputs {
+                // Transposed weights: row (c, r, s) holds the Cout weights of that tap.
+                let K = l.inChannels * k * k
+                var at = [Float](repeating: 0, count: K * l.outChannels)
+                for o in 0..<l.outChannels { for kk in 0..<K { at[kk * l.outChannels + o] = l.weights[o * K + kk] } }
+                return PackedLayer(layer: l, plan: .avx512, packed: at)
+            }
             if k == 1 { return PackedLayer(layer: l, plan: .direct, packed: l.weights) }
+            if let m = winogradTiles[k], l.inChannels >= winogradMinInputs {
+                return PackedLayer(layer: l, plan: .winograd, packed: [], winograd: WinogradLayer(l, m: m))
+            }
             if l.inChannels * k * k <= fullLimit { return PackedLayer(layer: l, plan: .full, packed: l.weights) }
             var w = [Float](repeating: 0, count: l.weights.count)
             let kk = l.inChannels * k
@@ -102,22 +139,34 @@ extension PackedNetwork {
         var src = UnsafeMutablePointer(mutating: input)
         var srcCS = 0, srcRS = stride, h = h0, w = w0
         var prevBias: [Float]? = nil     // bias + ReLU of the previous layer, applied while padding
+        // The last layer's output plus its bias, cropped to h x w.
+        func writeLast(_ out: UnsafeMutablePointer<Float>) {
+            let b = layers.last!.layer.bias[0]
+            for y in 0..<h {
+                for x in 0..<w { out[y * w + x] = src[y * srcRS + x] + b }
+            }
+        }
         for (n, pl) in layers.enumerated() {
             let l = pl.layer, k = l.kernel, p = l.radius, cin = l.inChannels, cout = l.outChannels
             let pt = borders.top ? p : 0, pb = borders.bottom ? p : 0
             let pL = borders.left ? p : 0, pR = borders.right ? p : 0
-            let hp = h + pt + pb, wp = w + pL + pR
-            let ho = hp - k + 1, wo = wp - k + 1
+            let hp0 = h + pt + pb, wp0 = w + pL + pR
+            let ho = hp0 - k + 1, wo = wp0 - k + 1
             precondition(ho > 0 && wo > 0, "region too small for the network")
+            // Winograd works on whole tiles: extend the padded input down and right (replicated; the extra
+            // outputs are cropped).
+            let ext = pl.winograd?.inputExtent(ho: ho, wo: wo) ?? (rows: hp0, cols: wp0)
+            let hp = max(hp0, ext.rows), wp = max(wp0, ext.cols)
+            let extraB = hp - hp0, extraR = wp - wp0
             // 1. Padded input (Cin, Hp*Wp + slack), with the previous layer's bias and ReLU applied.
-            let cs = hp * wp + k
+            let cs = hp * wp + k + 64    // slack: kernels read whole 32-wide blocks past the last row
             let P = ws.padded.reserve(cin * cs)   // the previous P is dead; its O (in gemmOut) is the source
             for c in 0..<cin {
                 let b: Float = prevBias?[c] ?? 0
                 let relu = prevBias != nil
                 let dst = P + c * cs
                 for yy in 0..<hp {
-                    let sy = min(h - 1, max(0, yy - pt))
+                    let sy = min(h - 1, max(0, yy - pt))   // rows past h + pb replicate too (extraB)
                     let srow = src + c * srcCS + sy * srcRS
                     let drow = dst + yy * wp
                     if relu {
@@ -127,11 +176,35 @@ extension PackedNetwork {
                     }
                     let first = drow[pL], last = drow[pL + w - 1]
                     for x in 0..<pL { drow[x] = first }
-                    for x in 0..<pR { drow[pL + w + x] = last }
+                    for x in 0..<(pR + extraR) { drow[pL + w + x] = last }
                 }
-                for i in 0..<k { dst[hp * wp + i] = 0 }
+                for i in 0..<(k + 64) { dst[hp * wp + i] = 0 }
             }
             // 2. GEMMs into O (Cout, Ho*Wp); columns x >= wo of each row are junk and never read.
+            _ = extraB
+            if let wl = pl.winograd {
+                let nty = (ho + wl.m - 1) / wl.m, ntx = (wo + wl.m - 1) / wl.m
+                let O = ws.gemmOut.reserve(cout * nty * wl.m * ntx * wl.m)
+                let st = wl.run(P, cs: cs, ldp: wp, ho: ho, wo: wo, workspace: ws.winograd, output: O)
+                src = O; srcCS = st.channelStride; srcRS = st.rowStride; h = ho; w = wo
+                prevBias = l.bias
+                if n == layers.count - 1 { writeLast(out) }
+                continue
+            }
+            if pl.plan == .avx512 {
+                let K = cin * k * k, N = (ho * wp + 31) / 32 * 32
+                let O = ws.gemmOut.reserve(cout * N)
+                let offs = ws.offsets(K)
+                for c in 0..<cin { for r in 0..<k { for s in 0..<k { offs[(c * k + r) * k + s] = c * cs + r * wp + s } } }
+                pl.packed.withUnsafeBufferPointer { at in
+                    avx512DirectConv(m: cout, k: K, n: N, at: at.baseAddress!, base: P, offsets: offs,
+                                     c: O, ldc: N, accumulate: false)
+                }
+                src = O; srcCS = N; srcRS = wp; h = ho; w = wo
+                prevBias = l.bias
+                if n == layers.count - 1 { writeLast(out) }
+                continue
+            }
             let L = ho * wp
             let O = ws.gemmOut.reserve(cout * L)
             pl.packed.withUnsafeBufferPointer { wts in
@@ -152,6 +225,8 @@ extension PackedNetwork {
                     }
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(K),
                                 1, A, Int32(K), E, Int32(L), 0, O, Int32(L))
+                case .winograd, .avx512:
+                    fatalError("handled above")
                 case .rows:
                     let K = cin * k, LE = hp * wp
                     let E = ws.expanded.reserve(K * LE)
@@ -170,12 +245,7 @@ extension PackedNetwork {
             // 3. The output becomes the next layer's source (cropped to wo columns).
             src = O; srcCS = L; srcRS = wp; h = ho; w = wo
             prevBias = l.bias
-            if n == layers.count - 1 {
-                let b = l.bias[0]
-                for y in 0..<h {
-                    for x in 0..<w { out[y * w + x] = src[y * srcRS + x] + b }
-                }
-            }
+            if n == layers.count - 1 { writeLast(out) }
         }
         return (h, w)
     }

@@ -25,8 +25,34 @@ final class ForwardTests: XCTestCase {
             let img = randomPlane(width: 37, height: 29, seed: 3)
             let ref = net.forwardReference(img)
             for limit in [0, 100_000] {   // every layer as rows / every layer as one GEMM
-                let fast = try PackedNetwork(net, fullLimit: limit).forward(img, options: ForwardOptions(tileSize: 1000, threads: 1))
+                let fast = try PackedNetwork(net, fullLimit: limit, winogradTiles: [:], kernels: .openblas)
+                    .forward(img, options: ForwardOptions(tileSize: 1000, threads: 1))
                 XCTAssertLessThanOrEqual(fast.maxAbsDifference(ref), 1e-5, "\(ks) limit \(limit)")
+            }
+            if CPUFeatures.hasAVX512 {
+                let fast = try PackedNetwork(net, winogradTiles: [:], kernels: .avx512)
+                    .forward(img, options: ForwardOptions(tileSize: 1000, threads: 1))
+                XCTAssertLessThanOrEqual(fast.maxAbsDifference(ref), 1e-5, "\(ks) avx512")
+            } else {
+                print("SKIP: this CPU has no AVX-512; the AVX-512 kernels are not tested here")
+            }
+        }
+    }
+
+    func testWinogradMatchesReference() throws {
+        // Every 3x3 and 5x5 layer (even conv1, Cin = 1) through each Winograd tile size the engine may use.
+        for (ks, fs) in [([9, 5, 5], [16, 8]), ([3, 3, 3], [12, 6]), ([5, 3, 5], [8, 8])] {
+            let net = randomNetwork(ks, fs, seed: 17)
+            for (w, h) in [(37, 29), (6, 5), (1, 1), (64, 3)] {
+                let img = randomPlane(width: w, height: h, seed: 4)
+                let ref = net.forwardReference(img)
+                for m in [2, 3, 4] {
+                    for kf in KernelFamily.allCases where kf != .avx512 || CPUFeatures.hasAVX512 {
+                        let fast = try PackedNetwork(net, winogradTiles: [3: m, 5: m], winogradMinInputs: 1, kernels: kf)
+                            .forward(img, options: ForwardOptions(tileSize: 16, threads: 2))
+                        XCTAssertLessThanOrEqual(fast.maxAbsDifference(ref), 1e-5, "\(ks) \(w)x\(h) F(\(m)) \(kf)")
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,154 @@
+// Winograd F(m x m, r x r) convolution of one layer: transforms in Swift, the α² small GEMMs in OpenBLAS.
+import COpenBLAS
+
+/// A conv layer prepared for Winograd: kernels pre-transformed (U = G g Gᵀ) once.
+struct WinogradLayer {
+    let m: Int, r: Int, alpha: Int
+    let cin: Int, cout: Int
+    let bt: [Float]   // α x α, Bᵀ
+    let at: [Float]   // m x α, Aᵀ
+    let u: [Float]    // α² blocks of (Cout, Cin)
+
+    init(_ layer: ConvLayer, m: Int) {
+        let w = WinogradMatrices(m: m, r: layer.kernel)
+        self.m = m; r = layer.kernel; alpha = w.alpha; cin = layer.inChannels; cout = layer.outChannels
+        bt = w.BT.flatMap { $0.map(Float.init) }
+        at = w.AT.flatMap { $0.map(Float.init) }
+        let a = w.alpha, k = layer.kernel
+        var u = [Float](repeating: 0, count: a * a * cout * cin)
+        for o in 0..<cout {
+            for c in 0..<cin {
+                // G g Gᵀ in Double.
+                var gg = [Double](repeating: 0, count: a * k)       // (G g): α x r
+                for xi in 0..<a { for s in 0..<k {
+                    var acc = 0.0
+                    for rr in 0..<k { acc += w.G[xi][rr] * Double(layer.weight(o, c, rr, s)) }
+                    gg[xi * k + s] = acc
+                } }
+                for xy in 0..<a { for xx in 0..<a {
+                    var acc = 0.0
+                    for s in 0..<k { acc += gg[xy * k + s] * w.G[xx][s] }
+                    u[((xy * a + xx) * cout + o) * cin + c] = Float(acc)
+                } }
+            }
+        }
+        self.u = u
+    }
+
+    /// Rows and columns of padded input needed for an `ho` x `wo` output (whole tiles, so a little more).
+    func inputExtent(ho: Int, wo: Int) -> (rows: Int, cols: Int) {
+        (((ho + m - 1) / m) * m + r - 1, ((wo + m - 1) / m) * m + r - 1)
+    }
+
+    /// Valid correlation of `P` (Cin channels, channel stride `cs`, row stride `ldp`, at least
+    /// `inputExtent` rows/cols) into `O` (Cout channels of (ceil(ho/m)·m) rows x (ceil(wo/m)·m) cols,
+    /// row stride ceil(wo/m)·m). Returns O's row stride and channel stride.
+    func run(_ P: UnsafePointer<Float>, cs: Int, ldp: Int, ho: Int, wo: Int,
+             workspace ws: WinogradWorkspace, output O: UnsafeMutablePointer<Float>) -> (rowStride: Int, channelStride: Int) {
+        let a = alpha, nty = (ho + m - 1) / m, ntx = (wo + m - 1) / m, T = nty * ntx
+        let rows = nty * m + r - 1, cols = ntx * m + r - 1
+        let kq = (cols + m - 1) / m                   // length of each de-interleaved phase
+        let V = ws.v.reserve(a * a * cin * T)
+        let H = ws.h.reserve(rows * a * ntx)
+        let Q = ws.q.reserve(m * kq)
+        bt.withUnsafeBufferPointer { btp in
+            at.withUnsafeBufferPointer { _ in
+                for c in 0..<cin {
+                    // Horizontal pass on every row: H[y][ξx][tx] = Σ_j Bᵀ[ξx][j] P[y][tx·m + j].
+                    for y in 0..<rows {
+                        let row = P + c * cs + y * ldp
+                        for phase in 0..<m {
+                            let q = Q + phase * kq
+                            var k = 0
+                            while k * m + phase < cols { q[k] = row[k * m + phase]; k += 1 }
+                            while k < kq { q[k] = 0; k += 1 }
+                        }
+                        for xx in 0..<a {
+                            let dst = H + (y * a + xx) * ntx
+                            var first = true
+                            for j in 0..<a {
+                                let coef = btp[xx * a + j]
+                                if coef == 0 { continue }
+                                let src = Q + (j % m) * kq + j / m
+                                if first { for t in 0..<ntx { dst[t] = coef * src[t] }; first = false }
+                                else { for t in 0..<ntx { dst[t] += coef * src[t] } }
+                            }
+                            if first { for t in 0..<ntx { dst[t] = 0 } }
+                        }
+                    }
+                    // Vertical pass per tile row: V[ξy·α+ξx][c][ty·ntx + tx] = Σ_i Bᵀ[ξy][i] H[ty·m + i][ξx][tx].
+                    for ty in 0..<nty {
+                        for xy in 0..<a {
+                            for xx in 0..<a {
+                                let dst = V + ((xy * a + xx) * cin + c) * T + ty * ntx
+                                var first = true
+                                for i in 0..<a {
+                                    let coef = btp[xy * a + i]
+                                    if coef == 0 { continue }
+                                    let src = H + ((ty * m + i) * a + xx) * ntx
+                                    if first { for t in 0..<ntx { dst[t] = coef * src[t] }; first = false }
+                                    else { for t in 0..<ntx { dst[t] += coef * src[t] } }
+                                }
+                                if first { for t in 0..<ntx { dst[t] = 0 } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // α² GEMMs: M_ξ (Cout, T) = U_ξ (Cout, Cin) x V_ξ (Cin, T).
+        let Mb = ws.mbuf.reserve(a * a * cout * T)
+        u.withUnsafeBufferPointer { up in
+            for xi in 0..<(a * a) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(T), Int32(cin),
+                            1, up.baseAddress! + xi * cout * cin, Int32(cin), V + xi * cin * T, Int32(T),
+                            0, Mb + xi * cout * T, Int32(T))
+            }
+        }
+        // Output transform: Y = Aᵀ M A per tile, written de-tiled into O.
+        let ldo = ntx * m, ocs = nty * m * ldo
+        let Z = ws.h.reserve(m * a * ntx)
+        let tmp = ws.q.reserve(ntx)
+        at.withUnsafeBufferPointer { atp in
+            for o in 0..<cout {
+                for ty in 0..<nty {
+                    for i in 0..<m {
+                        for xx in 0..<a {
+                            let dst = Z + (i * a + xx) * ntx
+                            var first = true
+                            for xy in 0..<a {
+                                let coef = atp[i * a + xy]
+                                if coef == 0 { continue }
+                                let src = Mb + ((xy * a + xx) * cout + o) * T + ty * ntx
+                                if first { for t in 0..<ntx { dst[t] = coef * src[t] }; first = false }
+                                else { for t in 0..<ntx { dst[t] += coef * src[t] } }
+                            }
+                            if first { for t in 0..<ntx { dst[t] = 0 } }
+                        }
+                    }
+                    for i in 0..<m {
+                        let orow = O + o * ocs + (ty * m + i) * ldo
+                        for jj in 0..<m {
+                            var first = true
+                            for xx in 0..<a {
+                                let coef = atp[jj * a + xx]
+                                if coef == 0 { continue }
+                                let src = Z + (i * a + xx) * ntx
+                                if first { for t in 0..<ntx { tmp[t] = coef * src[t] }; first = false }
+                                else { for t in 0..<ntx { tmp[t] += coef * src[t] } }
+                            }
+                            if first { for t in 0..<ntx { tmp[t] = 0 } }
+                            for t in 0..<ntx { orow[t * m + jj] = tmp[t] }
+                        }
+                    }
+                }
+            }
+        }
+        return (ldo, ocs)
+    }
+}
+
+/// Scratch memory for `WinogradLayer.run`, one per worker thread.
+final class WinogradWorkspace {
+    let v = ScratchBuffer(), h = ScratchBuffer(), q = ScratchBuffer(), mbuf = ScratchBuffer()
+}
