@@ -86,14 +86,28 @@ func kernel8x32(m0: Int, n0: Int, M: Int, K: Int, AT: UnsafePointer<Float>, base
 @inline(__always)
 func kernel1x32(m0: Int, n0: Int, M: Int, K: Int, AT: UnsafePointer<Float>, base: UnsafePointer<Float>,
                 offsets: UnsafePointer<Int>, C: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-    var ca = V16(), cb = V16()
-    var a = AT + m0
-    for kk in 0..<K {
-        let b = base + offsets[kk] + n0
-        let w = V16(repeating: a[0])
-        ca.addProduct(w, load(b)); cb.addProduct(w, load(b + 16))
-        a += M
+    // One output row: four independent accumulator pairs (taps kk mod 4) hide the FMA latency.
+    var ca0 = V16(), cb0 = V16(), ca1 = V16(), cb1 = V16(), ca2 = V16(), cb2 = V16(), ca3 = V16(), cb3 = V16()
+    let a = AT + m0
+    var kk = 0
+    while kk + 4 <= K {
+        let b0 = base + offsets[kk] + n0, b1 = base + offsets[kk + 1] + n0
+        let b2 = base + offsets[kk + 2] + n0, b3 = base + offsets[kk + 3] + n0
+        let w0 = V16(repeating: a[kk * M]), w1 = V16(repeating: a[(kk + 1) * M])
+        let w2 = V16(repeating: a[(kk + 2) * M]), w3 = V16(repeating: a[(kk + 3) * M])
+        ca0.addProduct(w0, load(b0)); cb0.addProduct(w0, load(b0 + 16))
+        ca1.addProduct(w1, load(b1)); cb1.addProduct(w1, load(b1 + 16))
+        ca2.addProduct(w2, load(b2)); cb2.addProduct(w2, load(b2 + 16))
+        ca3.addProduct(w3, load(b3)); cb3.addProduct(w3, load(b3 + 16))
+        kk += 4
     }
+    while kk < K {
+        let b = base + offsets[kk] + n0
+        let w = V16(repeating: a[kk * M])
+        ca0.addProduct(w, load(b)); cb0.addProduct(w, load(b + 16))
+        kk += 1
+    }
+    var ca = (ca0 + ca1) + (ca2 + ca3), cb = (cb0 + cb1) + (cb2 + cb3)
     let out = C + m0 * ldc + n0
     if accumulate { ca += load(out); cb += load(out + 16) }
     store(ca, out); store(cb, out + 16)

@@ -36,7 +36,7 @@ struct Bench: ParsableCommand {
             let sides = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !sides.isEmpty, sides.allSatisfy({ $0 > 0 }) else { throw SRCNNError.invalidArgument("bad --sizes '\(sizes)'") }
             if !json {
-                print("OpenBLAS core: \(openBLASCoreName), threads \(common.threads), tile \(common.tile)")
+                print("kernels: \(CPUFeatures.bestKernels.rawValue), OpenBLAS core: \(openBLASCoreName), threads \(common.threads), tile \(common.tile)")
                 print("model                  side  MP/s    GFLOP/s  max|fast-ref|")
             }
             for (name, net) in models {
@@ -59,7 +59,7 @@ struct Bench: ParsableCommand {
                     let mps = Double(side * side) / median / 1e6
                     let gflops = mps * Double(net.flopsPerPixel) / 1e3
                     if json {
-                        print("{\"model\": \"\(name)\", \"side\": \(side), \"mps\": \(mps), \"gflops\": \(gflops), \"seconds\": \(median), \"threads\": \(common.threads), \"tile\": \(common.tile), \"max_abs_diff_vs_reference\": \(diff), \"openblas_core\": \"\(openBLASCoreName)\"}")
+                        print("{\"model\": \"\(name)\", \"side\": \(side), \"mps\": \(mps), \"gflops\": \(gflops), \"seconds\": \(median), \"threads\": \(common.threads), \"tile\": \(common.tile), \"max_abs_diff_vs_reference\": \(diff), \"openblas_core\": \"\(openBLASCoreName)\", \"kernels\": \"\(packed.kernels.rawValue)\"}")
                     } else {
                         print(String(format: "%-20@  %5d  %6.2f  %7.1f  %.1e", name as NSString, side, mps, gflops, Double(diff)))
                     }

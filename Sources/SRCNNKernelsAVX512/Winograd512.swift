@@ -1,0 +1,145 @@
+// AVX-512 Winograd F(m x m, r x r) pieces on channel-last data: input transform, tile GEMMs, output transform.
+
+/// Nonzero taps of a transform matrix row, so the transforms skip Winograd's many zero coefficients.
+public struct SparseRows: @unchecked Sendable {
+    public let rows: Int
+    public let start: [Int]      // rows + 1 entries into index/coef
+    public let index: [Int]
+    public let coef: [Float]
+
+    /// `matrix` is rows x cols, row-major.
+    public init(_ matrix: [Float], rows: Int, cols: Int) {
+        var start = [0], index: [Int] = [], coef: [Float] = []
+        for i in 0..<rows {
+            for j in 0..<cols where matrix[i * cols + j] != 0 {
+                index.append(j); coef.append(matrix[i * cols + j])
+            }
+            start.append(index.count)
+        }
+        self.rows = rows; self.start = start; self.index = index; self.coef = coef
+    }
+}
+
+/// V[ξ][t][c] = (Bᵀ d_t B)[ξ] for every tile t = ty·ntx + tx and channel c (cin a multiple of 16).
+/// `P` is channel-last: pixel (y, x) channel c at P[y·rowStride + x·cin + c]. `scratch`: α·α·16 floats.
+public func avx512WinogradInput(alpha a: Int, m: Int, bt: SparseRows, cin: Int,
+                                P: UnsafePointer<Float>, rowStride: Int, nty: Int, ntx: Int,
+                                V: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    let T = nty * ntx
+    bt.start.withUnsafeBufferPointer { st in
+    bt.index.withUnsafeBufferPointer { ix in
+    bt.coef.withUnsafeBufferPointer { cf in
+        for ty in 0..<nty {
+            for tx in 0..<ntx {
+                let t = ty * ntx + tx
+                let origin = P + (ty * m) * rowStride + (tx * m) * cin
+                var cb = 0
+                while cb < cin {
+                    // Horizontal: h[i][ξx] = Σ_j Bᵀ[ξx][j] d[i][j].
+                    for i in 0..<a {
+                        let row = origin + i * rowStride + cb
+                        for xx in 0..<a {
+                            var acc = V16()
+                            for e in st[xx]..<st[xx + 1] { acc.addProduct(V16(repeating: cf[e]), load(row + ix[e] * cin)) }
+                            store(acc, scratch + (i * a + xx) * 16)
+                        }
+                    }
+                    // Vertical: V[ξy·α+ξx] = Σ_i Bᵀ[ξy][i] h[i][ξx].
+                    for xy in 0..<a {
+                        for xx in 0..<a {
+                            var acc = V16()
+                            for e in st[xy]..<st[xy + 1] { acc.addProduct(V16(repeating: cf[e]), load(scratch + (ix[e] * a + xx) * 16)) }
+                            store(acc, V + ((xy * a + xx) * T + t) * cin + cb)
+                        }
+                    }
+                    cb += 16
+                }
+            }
+        }
+    } } }
+}
+
+/// C (M x N) = A (M x K, row stride lda) · B (K x N, row stride ldb); N a multiple of 32.
+public func avx512GemmRowA(m M: Int, k K: Int, n N: Int, a A: UnsafePointer<Float>, lda: Int,
+                           b B: UnsafePointer<Float>, ldb: Int, c C: UnsafeMutablePointer<Float>, ldc: Int) {
+    var n0 = 0
+    while n0 < N {
+        var m0 = 0
+        while m0 + 8 <= M {
+            var c0a = V16(), c0b = V16(), c1a = V16(), c1b = V16(), c2a = V16(), c2b = V16(), c3a = V16(), c3b = V16()
+            var c4a = V16(), c4b = V16(), c5a = V16(), c5b = V16(), c6a = V16(), c6b = V16(), c7a = V16(), c7b = V16()
+            let a0 = A + m0 * lda
+            for kk in 0..<K {
+                let b = B + kk * ldb + n0
+                let ba = load(b), bb = load(b + 16)
+                let ak = a0 + kk
+                var w = V16(repeating: ak[0]); c0a.addProduct(w, ba); c0b.addProduct(w, bb)
+                w = V16(repeating: ak[lda]); c1a.addProduct(w, ba); c1b.addProduct(w, bb)
+                w = V16(repeating: ak[2 * lda]); c2a.addProduct(w, ba); c2b.addProduct(w, bb)
+                w = V16(repeating: ak[3 * lda]); c3a.addProduct(w, ba); c3b.addProduct(w, bb)
+                w = V16(repeating: ak[4 * lda]); c4a.addProduct(w, ba); c4b.addProduct(w, bb)
+                w = V16(repeating: ak[5 * lda]); c5a.addProduct(w, ba); c5b.addProduct(w, bb)
+                w = V16(repeating: ak[6 * lda]); c6a.addProduct(w, ba); c6b.addProduct(w, bb)
+                w = V16(repeating: ak[7 * lda]); c7a.addProduct(w, ba); c7b.addProduct(w, bb)
+            }
+            let o = C + m0 * ldc + n0
+            store(c0a, o); store(c0b, o + 16); store(c1a, o + ldc); store(c1b, o + ldc + 16)
+            store(c2a, o + 2 * ldc); store(c2b, o + 2 * ldc + 16); store(c3a, o + 3 * ldc); store(c3b, o + 3 * ldc + 16)
+            store(c4a, o + 4 * ldc); store(c4b, o + 4 * ldc + 16); store(c5a, o + 5 * ldc); store(c5b, o + 5 * ldc + 16)
+            store(c6a, o + 6 * ldc); store(c6b, o + 6 * ldc + 16); store(c7a, o + 7 * ldc); store(c7b, o + 7 * ldc + 16)
+            m0 += 8
+        }
+        while m0 < M {
+            var ca = V16(), cb = V16()
+            let a0 = A + m0 * lda
+            for kk in 0..<K {
+                let b = B + kk * ldb + n0
+                let w = V16(repeating: a0[kk])
+                ca.addProduct(w, load(b)); cb.addProduct(w, load(b + 16))
+            }
+            store(ca, C + m0 * ldc + n0); store(cb, C + m0 * ldc + n0 + 16)
+            m0 += 1
+        }
+        n0 += 32
+    }
+}
+
+/// Y_t = Aᵀ M_t A for every tile, written channel-last into O: pixel (y, x) channel o at
+/// O[y·oRowStride + x·cout + o]; M[ξ][t][o]. cout a multiple of 16. `scratch`: m·α·16 floats.
+public func avx512WinogradOutput(alpha a: Int, m: Int, at: SparseRows, cout: Int, nty: Int, ntx: Int,
+                                 M: UnsafePointer<Float>, O: UnsafeMutablePointer<Float>, oRowStride: Int,
+                                 scratch: UnsafeMutablePointer<Float>) {
+    let T = nty * ntx
+    at.start.withUnsafeBufferPointer { st in
+    at.index.withUnsafeBufferPointer { ix in
+    at.coef.withUnsafeBufferPointer { cf in
+        for ty in 0..<nty {
+            for tx in 0..<ntx {
+                let t = ty * ntx + tx
+                var ob = 0
+                while ob < cout {
+                    // Vertical: z[i][ξx] = Σ_ξy Aᵀ[i][ξy] M[ξy·α+ξx].
+                    for i in 0..<m {
+                        for xx in 0..<a {
+                            var acc = V16()
+                            for e in st[i]..<st[i + 1] {
+                                acc.addProduct(V16(repeating: cf[e]), load(M + ((ix[e] * a + xx) * T + t) * cout + ob))
+                            }
+                            store(acc, scratch + (i * a + xx) * 16)
+                        }
+                    }
+                    // Horizontal: y[i][j] = Σ_ξx Aᵀ[j][ξx] z[i][ξx].
+                    for i in 0..<m {
+                        let orow = O + (ty * m + i) * oRowStride + (tx * m) * cout + ob
+                        for j in 0..<m {
+                            var acc = V16()
+                            for e in st[j]..<st[j + 1] { acc.addProduct(V16(repeating: cf[e]), load(scratch + (i * a + ix[e]) * 16)) }
+                            store(acc, orow + j * cout)
+                        }
+                    }
+                    ob += 16
+                }
+            }
+        }
+    } } }
+}
