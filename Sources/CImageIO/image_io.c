@@ -5,8 +5,8 @@
 // placeholder image, unknown formats (bmp) go to gegl:magick-load, which shells out to
 // ImageMagick, and a truncated png still yields its header's size. GEGL loaders report problems
 // only through g_warning, so every call captures GLib log messages and treats a warning as a
-// failed load or save (this also keeps GEGL's noise off stderr). Anything that is not one of
-// those formats is decoded by gdk-pixbuf (bmp, gif, tga, ico, pnm...), opened with dlopen so the
+// failed load or save (this also keeps GEGL's noise off stderr). JPEG and anything that is not
+// one of those formats is decoded by gdk-pixbuf (bmp, gif, tga, ico, pnm...), opened with dlopen so the
 // package needs no extra link flags; gdk-pixbuf ships with GEGL's own pixbuf operations.
 
 #include "image_io.h"
@@ -281,6 +281,27 @@ static int png_structure_ok(const char *path, char *why, size_t whylen) {
     return ok;
 }
 
+/// Truncated JPEGs decode "successfully" with a grey bottom (gdk-pixbuf) or can reach libjpeg's
+/// exit() (GEGL's jpg-load), so require the EOI marker (FF D9) at the end of the file (trailing
+/// zero padding allowed) before decoding.
+static int jpeg_complete(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    unsigned char tail[64];
+    int ok = 0;
+    if (fseeko(f, 0, SEEK_END) == 0) {
+        off_t size = ftello(f);
+        off_t start = size > (off_t)sizeof tail ? size - (off_t)sizeof tail : 0;
+        if (fseeko(f, start, SEEK_SET) == 0) {
+            size_t n = fread(tail, 1, sizeof tail, f);
+            while (n > 0 && tail[n - 1] == 0) n--;
+            ok = n >= 2 && tail[n - 2] == 0xFF && tail[n - 1] == 0xD9;
+        }
+    }
+    fclose(f);
+    return ok;
+}
+
 static int load_with_gegl(const char *op, const char *path, srcnn_io_image *img, char *err, size_t errlen) {
     if (!gegl_has_operation(op)) return load_with_pixbuf(path, img, err, errlen);
     if (!strcmp(op, "gegl:png-load")) {
@@ -360,6 +381,17 @@ int srcnn_io_load(const char *path, srcnn_io_image **out, char *err, size_t errl
     }
     srcnn_io_image *img = g_new0(srcnn_io_image, 1);
     g_mutex_lock(&io_lock);
+    // JPEG goes to gdk-pixbuf when it is there (same libjpeg-turbo, same pixels): GEGL's jpg-load
+    // lets corrupt files reach libjpeg's exit(), which would end the CLI or the GIMP plug-in.
+    if (op && !strcmp(op, "gegl:jpg-load")) {
+        if (!jpeg_complete(path)) {
+            g_mutex_unlock(&io_lock);
+            g_free(img);
+            set_err(err, errlen, "cannot read '%s': truncated jpeg (no end-of-image marker)", path);
+            return 1;
+        }
+        if (pixbuf_available()) op = NULL;
+    }
     int rc = op ? load_with_gegl(op, path, img, err, errlen) : load_with_pixbuf(path, img, err, errlen);
     g_mutex_unlock(&io_lock);
     if (rc) { g_free(img); return rc; }

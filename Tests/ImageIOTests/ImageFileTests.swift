@@ -216,7 +216,7 @@ final class ImageFileTests: XCTestCase {
 
     func testEmptyFile() throws {
         let path = dir + "/empty.png"
-        FileManager.default.createFile(atPath: path, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data()))
         assertIOError({ _ = try ImageFile.load(path) }, contains: path)
     }
 
@@ -229,6 +229,23 @@ final class ImageFileTests: XCTestCase {
         let path = dir + "/truncated.png"
         try data.prefix(100).write(to: URL(fileURLWithPath: path))
         assertIOError({ _ = try ImageFile.load(path) }, contains: path)
+    }
+
+    func testTruncatedAndCorruptJPEGThrowInsteadOfExiting() throws {
+        var p = Plane(width: 96, height: 64)
+        for y in 0..<64 { for x in 0..<96 { p[x, y] = Float((x * 13 + y * 7) % 256) / 255 } }
+        let full = dir + "/full.jpg"
+        try ImageFile.save(RasterImage(width: 96, height: 64, planes: [p, p.map { 1 - $0 }, p], depth: .u8), to: full)
+        var data = try Data(contentsOf: URL(fileURLWithPath: full))
+        let truncated = dir + "/truncated.jpg"
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: truncated))
+        assertIOError({ _ = try ImageFile.load(truncated) }, contains: truncated)
+        // A second SOF marker in the middle: GEGL's jpg-load would let libjpeg call exit().
+        let mid = data.count / 2
+        for i in 0..<40 { data[mid + 2 * i] = 0xFF; data[mid + 2 * i + 1] = 0xC0 }
+        let corrupt = dir + "/corrupt.jpg"
+        try data.write(to: URL(fileURLWithPath: corrupt))
+        do { _ = try ImageFile.load(corrupt) } catch SRCNNError.io(let m) { XCTAssertTrue(m.contains(corrupt)) }
     }
 
     func testUnsupportedOutputExtensionLeavesTargetUntouched() throws {
