@@ -5,8 +5,8 @@
 // placeholder image, unknown formats (bmp) go to gegl:magick-load, which shells out to
 // ImageMagick, and a truncated png still yields its header's size. GEGL loaders report problems
 // only through g_warning, so every call captures GLib log messages and treats a warning as a
-// failed load or save (this also keeps GEGL's noise off stderr). Anything that is not one of
-// those formats is decoded by gdk-pixbuf (bmp, gif, tga, ico, pnm...), opened with dlopen so the
+// failed load or save (this also keeps GEGL's noise off stderr). JPEG and anything that is not
+// one of those formats is decoded by gdk-pixbuf (bmp, gif, tga, ico, pnm...), opened with dlopen so the
 // package needs no extra link flags; gdk-pixbuf ships with GEGL's own pixbuf operations.
 
 #include "image_io.h"
@@ -240,6 +240,8 @@ static int load_with_pixbuf(const char *path, srcnn_io_image *img, char *err, si
 // ---------------------------------------------------------------------------------------------
 // Load
 
+static gchar *extension_of(const char *path);
+
 static const char *loader_for_magic(const unsigned char *m, size_t n) {
     if (n >= 8 && !memcmp(m, "\x89PNG\r\n\x1a\n", 8)) return "gegl:png-load";
     if (n >= 3 && m[0] == 0xFF && m[1] == 0xD8 && m[2] == 0xFF) return "gegl:jpg-load";
@@ -248,8 +250,67 @@ static const char *loader_for_magic(const unsigned char *m, size_t n) {
     return NULL;
 }
 
+/// GEGL's png-load spins forever on some truncated files (libpng keeps warning "CRC error" at
+/// end of file), so walk the chunk list first: every chunk must fit in the file up to IEND.
+/// This reads only chunk headers; no pixel data is decoded here.
+static int png_structure_ok(const char *path, char *why, size_t whylen) {
+    FILE *f = fopen(path, "rb");
+    if (!f) { g_strlcpy(why, g_strerror(errno), whylen); return 0; }
+    if (fseeko(f, 0, SEEK_END) != 0) { fclose(f); g_strlcpy(why, "cannot seek", whylen); return 0; }
+    off_t size = ftello(f);
+    off_t pos = 8;
+    int first = 1, ok = 0;
+    unsigned char hdr[8];
+    while (1) {
+        if (pos + 12 > size || fseeko(f, pos, SEEK_SET) != 0 || fread(hdr, 1, 8, f) != 8) {
+            g_strlcpy(why, "truncated png (file ends before the IEND chunk)", whylen);
+            break;
+        }
+        guint32 len = ((guint32)hdr[0] << 24) | ((guint32)hdr[1] << 16) | ((guint32)hdr[2] << 8) | hdr[3];
+        if (len > 0x7FFFFFFFu) { g_strlcpy(why, "corrupt png (bad chunk length)", whylen); break; }
+        if (first && memcmp(hdr + 4, "IHDR", 4) != 0) { g_strlcpy(why, "corrupt png (no IHDR chunk)", whylen); break; }
+        first = 0;
+        if (pos + 12 + (off_t)len > size) {
+            g_strlcpy(why, "truncated png (a chunk runs past the end of the file)", whylen);
+            break;
+        }
+        if (!memcmp(hdr + 4, "IEND", 4)) { ok = 1; break; }
+        pos += 12 + (off_t)len;
+    }
+    fclose(f);
+    return ok;
+}
+
+/// Truncated JPEGs decode "successfully" with a grey bottom (gdk-pixbuf) or can reach libjpeg's
+/// exit() (GEGL's jpg-load), so require the EOI marker (FF D9) at the end of the file (trailing
+/// zero padding allowed) before decoding.
+static int jpeg_complete(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    unsigned char tail[64];
+    int ok = 0;
+    if (fseeko(f, 0, SEEK_END) == 0) {
+        off_t size = ftello(f);
+        off_t start = size > (off_t)sizeof tail ? size - (off_t)sizeof tail : 0;
+        if (fseeko(f, start, SEEK_SET) == 0) {
+            size_t n = fread(tail, 1, sizeof tail, f);
+            while (n > 0 && tail[n - 1] == 0) n--;
+            ok = n >= 2 && tail[n - 2] == 0xFF && tail[n - 1] == 0xD9;
+        }
+    }
+    fclose(f);
+    return ok;
+}
+
 static int load_with_gegl(const char *op, const char *path, srcnn_io_image *img, char *err, size_t errlen) {
     if (!gegl_has_operation(op)) return load_with_pixbuf(path, img, err, errlen);
+    if (!strcmp(op, "gegl:png-load")) {
+        char why[128];
+        if (!png_structure_ok(path, why, sizeof why)) {
+            set_err(err, errlen, "cannot read '%s': %s", path, why);
+            return 1;
+        }
+    }
     GeglBuffer *buf = NULL;
     capture_begin();
     GeglNode *graph = gegl_node_new();
@@ -303,9 +364,34 @@ int srcnn_io_load(const char *path, srcnn_io_image **out, char *err, size_t errl
     size_t n = fread(magic, 1, sizeof magic, f);
     fclose(f);
 
-    srcnn_io_image *img = g_new0(srcnn_io_image, 1);
     const char *op = loader_for_magic(magic, n);
+    int pixbuf_magic = (n >= 2 && !memcmp(magic, "BM", 2)) || (n >= 4 && !memcmp(magic, "GIF8", 4));
+    if (!op && !pixbuf_magic) {
+        // Named like a format GEGL decodes but not one by content: do not let gdk-pixbuf guess.
+        gchar *ext = extension_of(path);
+        static const char *const gegl_exts[] = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", NULL};
+        for (int i = 0; gegl_exts[i]; i++) {
+            if (!strcmp(ext, gegl_exts[i])) {
+                set_err(err, errlen, "cannot read '%s': not an image (the contents are not a %s file)", path, ext + 1);
+                g_free(ext);
+                return 1;
+            }
+        }
+        g_free(ext);
+    }
+    srcnn_io_image *img = g_new0(srcnn_io_image, 1);
     g_mutex_lock(&io_lock);
+    // JPEG goes to gdk-pixbuf when it is there (same libjpeg-turbo, same pixels): GEGL's jpg-load
+    // lets corrupt files reach libjpeg's exit(), which would end the CLI or the GIMP plug-in.
+    if (op && !strcmp(op, "gegl:jpg-load")) {
+        if (!jpeg_complete(path)) {
+            g_mutex_unlock(&io_lock);
+            g_free(img);
+            set_err(err, errlen, "cannot read '%s': truncated jpeg (no end-of-image marker)", path);
+            return 1;
+        }
+        if (pixbuf_available()) op = NULL;
+    }
     int rc = op ? load_with_gegl(op, path, img, err, errlen) : load_with_pixbuf(path, img, err, errlen);
     g_mutex_unlock(&io_lock);
     if (rc) { g_free(img); return rc; }
@@ -330,7 +416,34 @@ int srcnn_io_get_rows(const srcnn_io_image *img, int y, int rows, int channels,
     }
     if (rows == 0) return 0;
     GeglRectangle rect = {0, y, img->width, rows};
+    size_t n = (size_t)img->width * (size_t)rows * (size_t)channels;
+    int is8 = !strcmp(img->sample_type, "u8"), is16 = !strcmp(img->sample_type, "u16");
     g_mutex_lock(&io_lock);
+    if (is8 || is16) {
+        // Integer sources: fetch the integers and divide here, so v comes out exactly as
+        // (float)v / 255 or / 65535 (babl's own conversion can be one ulp off).
+        static const char *const enc8[] = {"Y' u8", "Y'A u8", "R'G'B' u8", "R'G'B'A u8"};
+        static const char *const enc16[] = {"Y' u16", "Y'A u16", "R'G'B' u16", "R'G'B'A u16"};
+        const char *enc = is8 ? enc8[channels - 1] : enc16[channels - 1];
+        const Babl *fmt = img->space ? babl_format_with_space(enc, img->space) : babl_format(enc);
+        void *tmp = g_try_malloc(n * (is8 ? 1 : 2));
+        if (!tmp) {
+            g_mutex_unlock(&io_lock);
+            set_err(err, errlen, "out of memory reading %d rows", rows);
+            return 1;
+        }
+        gegl_buffer_get(img->buffer, &rect, 1.0, fmt, tmp, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        g_mutex_unlock(&io_lock);
+        if (is8) {
+            const guint8 *v = tmp;
+            for (size_t i = 0; i < n; i++) dst[i] = (float)v[i] / 255.0f;
+        } else {
+            const guint16 *v = tmp;
+            for (size_t i = 0; i < n; i++) dst[i] = (float)v[i] / 65535.0f;
+        }
+        g_free(tmp);
+        return 0;
+    }
     gegl_buffer_get(img->buffer, &rect, 1.0, float_format(img, channels), dst,
                     GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
     g_mutex_unlock(&io_lock);
