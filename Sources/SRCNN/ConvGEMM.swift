@@ -58,7 +58,7 @@ final class ForwardWorkspace {
 /// `rows`: k GEMMs with K = Cin*k, one per kernel row, sharing one expanded buffer; `direct`: 1x1 kernels.
 /// `winograd`: F(m x m, k x k) transforms around α² small GEMMs (fewer multiplications).
 /// `avx512`: our own register-blocked kernel reading shifted rows of the padded input directly (no copies).
-enum GEMMPlan: Equatable { case full, rows, direct, winograd, avx512 }
+enum GEMMPlan: Equatable { case full, rows, direct, winograd, avx512, winograd512 }
 
 /// Weights rearranged once for the GEMM plan of each layer.
 struct PackedLayer {
@@ -68,13 +68,15 @@ struct PackedLayer {
     /// rows: k blocks, block r = (Cout, Cin*k) holding w[o, c, r, s] at [o][c*k + s].
     let packed: [Float]
     var winograd: WinogradLayer? = nil
+    var winograd512: Winograd512Layer? = nil
 }
 
 /// A network prepared for the fast path.
 public struct PackedNetwork: @unchecked Sendable {
     public let kernels: KernelFamily
-    /// Winograd output tile per kernel size for the fast path (accuracy checked against the reference in tests).
-    public static let defaultWinogradTiles: [Int: Int] = [:]
+    /// Winograd output tile per kernel size for the AVX-512 path (accuracy checked against the reference in tests):
+    /// F(6x6, 3x3) and F(4x4, 5x5), both 8x8 input tiles.
+    public static let defaultWinogradTiles: [Int: Int] = [3: 6, 5: 4]
 
     public let network: Network
     let layers: [PackedLayer]
@@ -83,13 +85,20 @@ public struct PackedNetwork: @unchecked Sendable {
     /// `winogradTiles`: kernel size -> Winograd output tile m, used for layers with at least
     /// `winogradMinInputs` input channels (empty: plain GEMMs only).
     public init(_ network: Network, fullLimit: Int = 576,
-                winogradTiles: [Int: Int] = PackedNetwork.defaultWinogradTiles, winogradMinInputs: Int = 16,
+                winogradTiles: [Int: Int]? = nil, winogradMinInputs: Int = 16,
                 kernels: KernelFamily = CPUFeatures.bestKernels) {
         self.network = network
         self.kernels = kernels
+        // OpenBLAS results depend on where a column falls in its blocking, so Winograd there would make
+        // tiles differ in the last bits; it is opt-in for that family.
+        let winogradTiles = winogradTiles ?? (kernels == .avx512 ? PackedNetwork.defaultWinogradTiles : [:])
         layers = network.layers.map { l in
             let k = l.kernel
-            if kernels == .avx512 && winogradTiles[k] == nil || kernels == .avx512 && l.inChannels < winogradMinInputs {
+            if kernels == .avx512, let m = winogradTiles[k], l.inChannels >= winogradMinInputs,
+               l.inChannels % 16 == 0, l.outChannels % 32 == 0 {
+                return PackedLayer(layer: l, plan: .winograd512, packed: [], winograd512: Winograd512Layer(l, m: m))
+            }
+            if kernels == .avx512 {   // every other layer: the direct AVX-512 kernel
                 // Transposed weights: row (c, r, s) holds the Cout weights of that tap.
                 let K = l.inChannels * k * k
                 var at = [Float](repeating: 0, count: K * l.outChannels)
@@ -128,6 +137,30 @@ public struct BorderSides: Equatable, Sendable {
 }
 
 extension PackedNetwork {
+    /// Winograd output tile of each layer (1 for other plans).
+    var winogradTile: [Int] { layers.map { $0.winograd?.m ?? $0.winograd512?.m ?? 1 } }
+
+    /// Output tiles of the tiled forward pass are a multiple of this (the lcm of the Winograd tiles).
+    public var tileMultiple: Int {
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+        return winogradTile.reduce(1) { $0 / gcd($0, $1) * $1 }
+    }
+
+    /// Context pixels per inner tile side: the receptive radius, raised until every Winograd layer's output
+    /// starts on a multiple of its tile (so tiles and whole-image runs use the same Winograd tiling).
+    public var halo: Int {
+        let R = network.receptiveRadius, ms = winogradTile
+        for H in R..<(R + 64 * tileMultiple) {
+            var used = 0, ok = true
+            for (l, m) in zip(network.layers, ms) {
+                used += l.radius
+                if (H - used) % m != 0 { ok = false; break }
+            }
+            if ok { return H }
+        }
+        return R
+    }
+
     /// Runs the network on an `h` x `w` single-channel region (row stride `stride`).
     /// Returns the output size; the output, row-major without padding, is written to `out`,
     /// which must hold (h - inner rows*R) x (w - inner cols*R) floats.
@@ -135,17 +168,10 @@ extension PackedNetwork {
     func forward(region input: UnsafePointer<Float>, height h0: Int, width w0: Int, stride: Int,
                  borders: BorderSides, workspace ws: ForwardWorkspace,
                  output out: UnsafeMutablePointer<Float>) -> (height: Int, width: Int) {
-        // Source of the current layer: `src` with channel stride `srcCS`, row stride `srcRS`, size h x w.
+        // Source of the current layer: sample (c, y, x) at src[c*srcCS + y*srcRS + x*srcXS], size h x w.
         var src = UnsafeMutablePointer(mutating: input)
-        var srcCS = 0, srcRS = stride, h = h0, w = w0
+        var srcCS = 0, srcRS = stride, srcXS = 1, h = h0, w = w0
         var prevBias: [Float]? = nil     // bias + ReLU of the previous layer, applied while padding
-        // The last layer's output plus its bias, cropped to h x w.
-        func writeLast(_ out: UnsafeMutablePointer<Float>) {
-            let b = layers.last!.layer.bias[0]
-            for y in 0..<h {
-                for x in 0..<w { out[y * w + x] = src[y * srcRS + x] + b }
-            }
-        }
         for (n, pl) in layers.enumerated() {
             let l = pl.layer, k = l.kernel, p = l.radius, cin = l.inChannels, cout = l.outChannels
             let pt = borders.top ? p : 0, pb = borders.bottom ? p : 0
@@ -155,43 +181,32 @@ extension PackedNetwork {
             precondition(ho > 0 && wo > 0, "region too small for the network")
             // Winograd works on whole tiles: extend the padded input down and right (replicated; the extra
             // outputs are cropped).
-            let ext = pl.winograd?.inputExtent(ho: ho, wo: wo) ?? (rows: hp0, cols: wp0)
-            let hp = max(hp0, ext.rows), wp = max(wp0, ext.cols)
-            let extraB = hp - hp0, extraR = wp - wp0
-            // 1. Padded input (Cin, Hp*Wp + slack), with the previous layer's bias and ReLU applied.
-            let cs = hp * wp + k + 64    // slack: kernels read whole 32-wide blocks past the last row
-            let P = ws.padded.reserve(cin * cs)   // the previous P is dead; its O (in gemmOut) is the source
-            for c in 0..<cin {
-                let b: Float = prevBias?[c] ?? 0
-                let relu = prevBias != nil
-                let dst = P + c * cs
-                for yy in 0..<hp {
-                    let sy = min(h - 1, max(0, yy - pt))   // rows past h + pb replicate too (extraB)
-                    let srow = src + c * srcCS + sy * srcRS
-                    let drow = dst + yy * wp
-                    if relu {
-                        for x in 0..<w { drow[pL + x] = max(0, srow[x] + b) }
-                    } else {
-                        for x in 0..<w { drow[pL + x] = srow[x] + b }
-                    }
-                    let first = drow[pL], last = drow[pL + w - 1]
-                    for x in 0..<pL { drow[x] = first }
-                    for x in 0..<(pR + extraR) { drow[pL + w + x] = last }
-                }
-                for i in 0..<(k + 64) { dst[hp * wp + i] = 0 }
+            let m = pl.winograd?.m ?? pl.winograd512?.m ?? 1
+            let hp = max(hp0, ((ho + m - 1) / m) * m + k - 1), wp = max(wp0, ((wo + m - 1) / m) * m + k - 1)
+            // 1. Padded input with the previous layer's bias and ReLU applied: channel-first
+            //    (Cin, Hp*Wp + slack) or, for the AVX-512 Winograd layers, channel-last (Hp, Wp, Cin).
+            let channelLast = pl.plan == .winograd512
+            let cs = channelLast ? 1 : hp * wp + k + 64    // slack: kernels read whole 32-wide blocks past the end
+            let xs = channelLast ? cin : 1, rs = wp * xs
+            let P = ws.padded.reserve(channelLast ? hp * wp * cin : cin * cs)   // the previous P is dead
+            pad(src: src, cs: srcCS, rs: srcRS, xs: srcXS, h: h, w: w, channels: cin, bias: prevBias,
+                dst: P, dcs: cs, drs: rs, dxs: xs, hp: hp, wp: wp, top: pt, left: pL)
+            if !channelLast {
+                for c in 0..<cin { for i in 0..<(k + 64) { P[c * cs + hp * wp + i] = 0 } }
             }
-            // 2. GEMMs into O (Cout, Ho*Wp); columns x >= wo of each row are junk and never read.
-            _ = extraB
-            if let wl = pl.winograd {
+            // 2. The layer's products.
+            switch pl.plan {
+            case .winograd512:
+                let wl = pl.winograd512!
+                let o = wl.run(P, rowStride: rs, ho: ho, wo: wo, workspace: ws.winograd, output: ws.gemmOut)
+                src = o.pointer; srcCS = 1; srcRS = o.rowStride; srcXS = cout
+            case .winograd:
+                let wl = pl.winograd!
                 let nty = (ho + wl.m - 1) / wl.m, ntx = (wo + wl.m - 1) / wl.m
                 let O = ws.gemmOut.reserve(cout * nty * wl.m * ntx * wl.m)
                 let st = wl.run(P, cs: cs, ldp: wp, ho: ho, wo: wo, workspace: ws.winograd, output: O)
-                src = O; srcCS = st.channelStride; srcRS = st.rowStride; h = ho; w = wo
-                prevBias = l.bias
-                if n == layers.count - 1 { writeLast(out) }
-                continue
-            }
-            if pl.plan == .avx512 {
+                src = O; srcCS = st.channelStride; srcRS = st.rowStride; srcXS = 1
+            case .avx512:
                 let K = cin * k * k, N = (ho * wp + 31) / 32 * 32
                 let O = ws.gemmOut.reserve(cout * N)
                 let offs = ws.offsets(K)
@@ -200,53 +215,99 @@ extension PackedNetwork {
                     avx512DirectConv(m: cout, k: K, n: N, at: at.baseAddress!, base: P, offsets: offs,
                                      c: O, ldc: N, accumulate: false)
                 }
-                src = O; srcCS = N; srcRS = wp; h = ho; w = wo
-                prevBias = l.bias
-                if n == layers.count - 1 { writeLast(out) }
-                continue
-            }
-            let L = ho * wp
-            let O = ws.gemmOut.reserve(cout * L)
-            pl.packed.withUnsafeBufferPointer { wts in
-                let A = wts.baseAddress!
-                switch pl.plan {
-                case .direct:
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(cin),
-                                1, A, Int32(cin), P, Int32(cs), 0, O, Int32(L))
-                case .full:
-                    let K = cin * k * k
-                    let E = ws.expanded.reserve(K * L)
-                    for c in 0..<cin {
-                        for r in 0..<k {
-                            for s in 0..<k {
-                                (E + ((c * k + r) * k + s) * L).update(from: P + c * cs + r * wp + s, count: L)
+                src = O; srcCS = N; srcRS = wp; srcXS = 1
+            case .direct, .full, .rows:
+                // GEMMs into O (Cout, Ho*Wp); columns x >= wo of each row are junk and never read.
+                let L = ho * wp
+                let O = ws.gemmOut.reserve(cout * L)
+                pl.packed.withUnsafeBufferPointer { wts in
+                    let A = wts.baseAddress!
+                    switch pl.plan {
+                    case .direct:
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(cin),
+                                    1, A, Int32(cin), P, Int32(cs), 0, O, Int32(L))
+                    case .full:
+                        let K = cin * k * k
+                        let E = ws.expanded.reserve(K * L)
+                        for c in 0..<cin {
+                            for r in 0..<k {
+                                for s in 0..<k {
+                                    (E + ((c * k + r) * k + s) * L).update(from: P + c * cs + r * wp + s, count: L)
+                                }
                             }
                         }
-                    }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(K),
-                                1, A, Int32(K), E, Int32(L), 0, O, Int32(L))
-                case .winograd, .avx512:
-                    fatalError("handled above")
-                case .rows:
-                    let K = cin * k, LE = hp * wp
-                    let E = ws.expanded.reserve(K * LE)
-                    for c in 0..<cin {
-                        for s in 0..<k {
-                            (E + (c * k + s) * LE).update(from: P + c * cs + s, count: LE)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(K),
+                                    1, A, Int32(K), E, Int32(L), 0, O, Int32(L))
+                    default:   // .rows
+                        let K = cin * k, LE = hp * wp
+                        let E = ws.expanded.reserve(K * LE)
+                        for c in 0..<cin {
+                            for s in 0..<k {
+                                (E + (c * k + s) * LE).update(from: P + c * cs + s, count: LE)
+                            }
+                        }
+                        for r in 0..<k {
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(K),
+                                        1, A + r * cout * K, Int32(K), E + r * wp, Int32(LE),
+                                        r == 0 ? 0 : 1, O, Int32(L))
                         }
                     }
-                    for r in 0..<k {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(K),
-                                    1, A + r * cout * K, Int32(K), E + r * wp, Int32(LE),
-                                    r == 0 ? 0 : 1, O, Int32(L))
+                }
+                src = O; srcCS = L; srcRS = wp; srcXS = 1
+            }
+            h = ho; w = wo
+            prevBias = l.bias
+            if n == layers.count - 1 {
+                // The last layer's output plus its bias, cropped to h x w.
+                let b = l.bias[0]
+                for y in 0..<h {
+                    for x in 0..<w { out[y * w + x] = src[y * srcRS + x * srcXS] + b }
+                }
+            }
+        }
+        return (h, w)
+    }
+
+    /// Copies an h x w x channels source into a replicate-padded hp x wp destination whose pixel (0, 0)
+    /// comes from source (-top, -left) (clamped), applying `bias` and ReLU when given. Strides in floats.
+    private func pad(src: UnsafePointer<Float>, cs: Int, rs: Int, xs: Int, h: Int, w: Int, channels: Int,
+                     bias: [Float]?, dst: UnsafeMutablePointer<Float>, dcs: Int, drs: Int, dxs: Int,
+                     hp: Int, wp: Int, top: Int, left: Int) {
+        let relu = bias != nil
+        // Source column of each destination column (clamped: replicate padding, and the Winograd overhang).
+        var sx = [Int](repeating: 0, count: wp)
+        for x in 0..<wp { sx[x] = min(w - 1, max(0, x - left)) }
+        sx.withUnsafeBufferPointer { sxp in
+            for yy in 0..<hp {
+                let sy = min(h - 1, max(0, yy - top))
+                if dcs == 1 {
+                    // Channel-last destination: contiguous channels per pixel.
+                    for x in 0..<wp {
+                        let s = src + sy * rs + sxp[x] * xs
+                        let d = dst + yy * drs + x * dxs
+                        if relu { for c in 0..<channels { d[c] = max(0, s[c * cs] + bias![c]) } }
+                        else { for c in 0..<channels { d[c] = s[c * cs] } }
+                    }
+                } else {
+                    for c in 0..<channels {
+                        let b: Float = bias?[c] ?? 0
+                        let s = src + c * cs + sy * rs
+                        let d = dst + c * dcs + yy * drs
+                        if relu {
+                            if xs == 1 {
+                                for x in 0..<w { d[left + x] = max(0, s[x] + b) }
+                                let first = d[left], last = d[left + w - 1]
+                                for x in 0..<left { d[x] = first }
+                                for x in (left + w)..<wp { d[x] = last }
+                            } else {
+                                for x in 0..<wp { d[x] = max(0, s[sxp[x] * xs] + b) }
+                            }
+                        } else {
+                            for x in 0..<wp { d[x] = s[sxp[x] * xs] }
+                        }
                     }
                 }
             }
-            // 3. The output becomes the next layer's source (cropped to wo columns).
-            src = O; srcCS = L; srcRS = wp; h = ho; w = wo
-            prevBias = l.bias
-            if n == layers.count - 1 { writeLast(out) }
         }
-        return (h, w)
     }
 }

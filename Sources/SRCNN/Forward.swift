@@ -4,7 +4,8 @@ import Foundation
 
 /// How `forward` splits the work. Results do not depend on these (tiles are seamless).
 public struct ForwardOptions: Sendable {
-    /// Output tile side in pixels; each tile reads `receptiveRadius` extra pixels per inner side.
+    /// Output tile side in pixels (rounded up to a multiple of the Winograd tile); each tile reads
+    /// `PackedNetwork.halo` (the receptive radius, or a little more) extra pixels per inner side.
     public var tileSize: Int
     /// Worker threads (tiles run in parallel; OpenBLAS itself is pinned to one thread).
     public var threads: Int
@@ -30,7 +31,9 @@ extension PackedNetwork {
         _ = pinOpenBLAS
         let H = input.height, W = input.width
         guard H > 0, W > 0 else { return input }
-        let R = network.receptiveRadius, T = options.tileSize
+        // Halo per inner side, and a tile size the Winograd tiles divide: every tile then computes each
+        // pixel exactly as an untiled run does (same Winograd tile phase), so tiles are bit-identical.
+        let R = halo, S = network.receptiveRadius, T = (options.tileSize + tileMultiple - 1) / tileMultiple * tileMultiple
         let tilesY = (H + T - 1) / T, tilesX = (W + T - 1) / T, total = tilesY * tilesX
         var output = Plane(width: W, height: H)
         let lock = NSLock()
@@ -59,10 +62,10 @@ extension PackedNetwork {
                         let ry0 = max(0, y0 - R), ry1 = min(H, y1 + R)
                         let rx0 = max(0, x0 - R), rx1 = min(W, x1 + R)
                         let sides = BorderSides(top: ry0 == 0, bottom: ry1 == H, left: rx0 == 0, right: rx1 == W)
-                        // Output rows/cols of the region start where its inner halo ends.
-                        let oy0 = ry0 + (sides.top ? 0 : R), ox0 = rx0 + (sides.left ? 0 : R)
-                        let oh = (ry1 - ry0) - (sides.top ? 0 : R) - (sides.bottom ? 0 : R)
-                        let ow = (rx1 - rx0) - (sides.left ? 0 : R) - (sides.right ? 0 : R)
+                        // The network shrinks the region by the receptive radius S on each inner side.
+                        let oy0 = ry0 + (sides.top ? 0 : S), ox0 = rx0 + (sides.left ? 0 : S)
+                        let oh = (ry1 - ry0) - (sides.top ? 0 : S) - (sides.bottom ? 0 : S)
+                        let ow = (rx1 - rx0) - (sides.left ? 0 : S) - (sides.right ? 0 : S)
                         let tmp = tileOut.reserve(oh * ow)
                         let got = forward(region: inp + ry0 * W + rx0, height: ry1 - ry0, width: rx1 - rx0,
                                           stride: W, borders: sides, workspace: ws, output: tmp)

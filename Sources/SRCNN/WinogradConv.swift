@@ -1,5 +1,6 @@
 // Winograd F(m x m, r x r) convolution of one layer: transforms in Swift, the α² small GEMMs in OpenBLAS.
 import COpenBLAS
+import SRCNNKernelsAVX512
 
 /// A conv layer prepared for Winograd: kernels pre-transformed (U = G g Gᵀ) once.
 struct WinogradLayer {
@@ -14,7 +15,12 @@ struct WinogradLayer {
         self.m = m; r = layer.kernel; alpha = w.alpha; cin = layer.inChannels; cout = layer.outChannels
         bt = w.BT.flatMap { $0.map(Float.init) }
         at = w.AT.flatMap { $0.map(Float.init) }
-        let a = w.alpha, k = layer.kernel
+        u = WinogradLayer.transformKernels(layer, w, channelLastInputs: false)
+    }
+
+    /// U = G g Gᵀ for every (o, c): α² blocks laid out (Cout, Cin), or (Cin, Cout) when `channelLastInputs`.
+    static func transformKernels(_ layer: ConvLayer, _ w: WinogradMatrices, channelLastInputs: Bool) -> [Float] {
+        let a = w.alpha, k = layer.kernel, cin = layer.inChannels, cout = layer.outChannels
         var u = [Float](repeating: 0, count: a * a * cout * cin)
         for o in 0..<cout {
             for c in 0..<cin {
@@ -28,11 +34,12 @@ struct WinogradLayer {
                 for xy in 0..<a { for xx in 0..<a {
                     var acc = 0.0
                     for s in 0..<k { acc += gg[xy * k + s] * w.G[xx][s] }
-                    u[((xy * a + xx) * cout + o) * cin + c] = Float(acc)
+                    let xi = xy * a + xx
+                    u[channelLastInputs ? (xi * cin + c) * cout + o : (xi * cout + o) * cin + c] = Float(acc)
                 } }
             }
         }
-        self.u = u
+        return u
     }
 
     /// Rows and columns of padded input needed for an `ho` x `wo` output (whole tiles, so a little more).
@@ -151,4 +158,42 @@ struct WinogradLayer {
 /// Scratch memory for `WinogradLayer.run`, one per worker thread.
 final class WinogradWorkspace {
     let v = ScratchBuffer(), h = ScratchBuffer(), q = ScratchBuffer(), mbuf = ScratchBuffer()
+}
+
+/// A conv layer for the AVX-512 Winograd path: channel-last input and output, Cin % 16 == 0, Cout % 32 == 0.
+struct Winograd512Layer {
+    let m: Int, r: Int, alpha: Int, cin: Int, cout: Int
+    let bt: SparseRows, at: SparseRows
+    let u: [Float]    // α² blocks of (Cin, Cout)
+
+    init(_ layer: ConvLayer, m: Int) {
+        let w = WinogradMatrices(m: m, r: layer.kernel)
+        self.m = m; r = layer.kernel; alpha = w.alpha; cin = layer.inChannels; cout = layer.outChannels
+        bt = SparseRows(w.BT.flatMap { $0.map(Float.init) }, rows: w.alpha, cols: w.alpha)
+        at = SparseRows(w.AT.flatMap { $0.map(Float.init) }, rows: m, cols: w.alpha)
+        u = WinogradLayer.transformKernels(layer, w, channelLastInputs: true)
+    }
+
+    /// Valid correlation of channel-last `P` (row stride `rowStride`, whole tiles available) into `output`:
+    /// channel-last (ceil(ho/m)·m) x (ceil(wo/m)·m) x Cout. Returns the output and its row stride.
+    func run(_ P: UnsafePointer<Float>, rowStride: Int, ho: Int, wo: Int, workspace ws: WinogradWorkspace,
+             output: ScratchBuffer) -> (pointer: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let a = alpha, nty = (ho + m - 1) / m, ntx = (wo + m - 1) / m, T = nty * ntx
+        let V = ws.v.reserve(a * a * T * cin)
+        let scratch = ws.q.reserve(a * a * 16)
+        avx512WinogradInput(alpha: a, m: m, bt: bt, cin: cin, P: P, rowStride: rowStride, nty: nty, ntx: ntx,
+                            V: V, scratch: scratch)
+        let M = ws.mbuf.reserve(a * a * T * cout)
+        u.withUnsafeBufferPointer { up in
+            for xi in 0..<(a * a) {
+                avx512GemmRowA(m: T, k: cin, n: cout, a: V + xi * T * cin, lda: cin,
+                               b: up.baseAddress! + xi * cin * cout, ldb: cout, c: M + xi * T * cout, ldc: cout)
+            }
+        }
+        let ldo = ntx * m * cout
+        let O = output.reserve(nty * m * ldo)
+        avx512WinogradOutput(alpha: a, m: m, at: at, cout: cout, nty: nty, ntx: ntx, M: M, O: O,
+                             oRowStride: ldo, scratch: scratch)
+        return (O, ldo)
+    }
 }

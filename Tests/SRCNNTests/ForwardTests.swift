@@ -41,7 +41,7 @@ final class ForwardTests: XCTestCase {
 
     func testWinogradMatchesReference() throws {
         // Every 3x3 and 5x5 layer (even conv1, Cin = 1) through each Winograd tile size the engine may use.
-        for (ks, fs) in [([9, 5, 5], [16, 8]), ([3, 3, 3], [12, 6]), ([5, 3, 5], [8, 8])] {
+        for (ks, fs) in [([9, 5, 5], [16, 8]), ([3, 3, 3], [12, 6]), ([5, 3, 5], [8, 8]), ([3, 5, 3], [16, 32])] {
             let net = randomNetwork(ks, fs, seed: 17)
             for (w, h) in [(37, 29), (6, 5), (1, 1), (64, 3)] {
                 let img = randomPlane(width: w, height: h, seed: 4)
@@ -58,16 +58,26 @@ final class ForwardTests: XCTestCase {
     }
 
     func testTilesAreSeamless() throws {
-        let net = randomNetwork([9, 5, 5], [16, 8], seed: 11)
+        for kf in KernelFamily.allCases where kf != .avx512 || CPUFeatures.hasAVX512 {
+            // 32/32 filters: conv2 takes the AVX-512 Winograd path where the CPU has it.
+            for (ks, fs) in [([9, 5, 5], [16, 8]), ([9, 5, 5], [32, 32]), ([9, 3, 5], [16, 32])] {
+                try checkSeamless(randomNetwork(ks, fs, seed: 11), kf)
+            }
+        }
+    }
+
+    func checkSeamless(_ net: Network, _ kf: KernelFamily) throws {
+        let packed = PackedNetwork(net, winogradMinInputs: 1, kernels: kf)
         let img = randomPlane(width: 101, height: 67, seed: 5)   // 23 divides neither side
-        let whole = try net.forward(img, options: ForwardOptions(tileSize: 1000, threads: 1))
+        let whole = try packed.forward(img, options: ForwardOptions(tileSize: 1000, threads: 1))
+        XCTAssertLessThanOrEqual(whole.maxAbsDifference(net.forwardReference(img)), 1e-5, "\(net.architecture) \(kf)")
         for threads in [1, 2] {
-            let tiled = try net.forward(img, options: ForwardOptions(tileSize: 23, threads: threads))
-            XCTAssertLessThanOrEqual(tiled.maxAbsDifference(whole), 1e-6, "threads \(threads)")
+            let tiled = try packed.forward(img, options: ForwardOptions(tileSize: 23, threads: threads))
+            XCTAssertLessThanOrEqual(tiled.maxAbsDifference(whole), 1e-6, "\(net.architecture) \(kf) threads \(threads)")
         }
         // Tiles smaller than the receptive radius, and a tile that is a single row/column of the image.
-        let tiny = try net.forward(img, options: ForwardOptions(tileSize: 8, threads: 2))
-        XCTAssertLessThanOrEqual(tiny.maxAbsDifference(whole), 1e-6)
+        let tiny = try packed.forward(img, options: ForwardOptions(tileSize: 8, threads: 2))
+        XCTAssertLessThanOrEqual(tiny.maxAbsDifference(whole), 1e-6, "\(net.architecture) \(kf) tile 8")
     }
 
     func testTinyImagesWork() throws {
