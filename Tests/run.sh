@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 ./install.sh --deps-only
 # Release build with testable imports: the numeric code is far too slow unoptimised.
 swift build -c release -Xswiftc -enable-testing
-swift test -c release -Xswiftc -enable-testing "$@"
+swift test -c release -Xswiftc -enable-testing --disable-swift-testing "$@"

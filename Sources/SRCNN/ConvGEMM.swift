@@ -211,11 +211,19 @@ extension PackedNetwork {
                 let O = ws.gemmOut.reserve(cout * N)
                 let offs = ws.offsets(K)
                 for c in 0..<cin { for r in 0..<k { for s in 0..<k { offs[(c * k + r) * k + s] = c * cs + r * wp + s } } }
+                // Feeding a channel-last (Winograd) layer: write channel-last, so its padding is a plain copy.
+                let nextChannelLast = n + 1 < layers.count && layers[n + 1].plan == .winograd512 && cout % 32 == 0
                 pl.packed.withUnsafeBufferPointer { at in
-                    avx512DirectConv(m: cout, k: K, n: N, at: at.baseAddress!, base: P, offsets: offs,
-                                     c: O, ldc: N, accumulate: false)
+                    if nextChannelLast {
+                        avx512DirectConvChannelLast(m: cout, k: K, n: ho * wp, w: at.baseAddress!, base: P,
+                                                    offsets: offs, c: O, ldc: cout)
+                    } else {
+                        avx512DirectConv(m: cout, k: K, n: N, at: at.baseAddress!, base: P, offsets: offs,
+                                         c: O, ldc: N, accumulate: false)
+                    }
                 }
-                src = O; srcCS = N; srcRS = wp; srcXS = 1
+                if nextChannelLast { src = O; srcCS = 1; srcRS = wp * cout; srcXS = cout }
+                else { src = O; srcCS = N; srcRS = wp; srcXS = 1 }
             case .direct, .full, .rows:
                 // GEMMs into O (Cout, Ho*Wp); columns x >= wo of each row are junk and never read.
                 let L = ho * wp

@@ -112,3 +112,98 @@ func kernel1x32(m0: Int, n0: Int, M: Int, K: Int, AT: UnsafePointer<Float>, base
     if accumulate { ca += load(out); cb += load(out + 16) }
     store(ca, out); store(cb, out + 16)
 }
+
+/// Channel-last output: C[t·ldc + o] = Σ_kk base[offsets[kk] + t] · W[kk·M + o] for t < n, o < m
+/// (m a multiple of 32). Pixels are broadcast, weights are vectors; 6 pixels x 64 or 12 pixels x 32 per block.
+public func avx512DirectConvChannelLast(m M: Int, k K: Int, n N: Int, w W: UnsafePointer<Float>,
+                                        base: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
+                                        c C: UnsafeMutablePointer<Float>, ldc: Int) {
+    var o0 = 0
+    while o0 < M {
+        let wide = M - o0 >= 64
+        let mr = wide ? 6 : 12
+        var t0 = 0
+        while t0 + mr <= N {
+            if wide { clBlock6x64(t0: t0, o0: o0, M: M, K: K, W: W, base: base, offsets: offsets, C: C, ldc: ldc) }
+            else { clBlock12x32(t0: t0, o0: o0, M: M, K: K, W: W, base: base, offsets: offsets, C: C, ldc: ldc) }
+            t0 += mr
+        }
+        while t0 < N {   // leftover pixels, one at a time
+            var v = [V16](repeating: V16(), count: wide ? 4 : 2)
+            v.withUnsafeMutableBufferPointer { acc in
+                for kk in 0..<K {
+                    let x = V16(repeating: base[offsets[kk] + t0])
+                    let w = W + kk * M + o0
+                    for j in 0..<acc.count { acc[j].addProduct(x, load(w + 16 * j)) }
+                }
+                for j in 0..<acc.count { store(acc[j], C + t0 * ldc + o0 + 16 * j) }
+            }
+            t0 += 1
+        }
+        o0 += wide ? 64 : 32
+    }
+}
+
+@inline(__always)
+func clBlock6x64(t0: Int, o0: Int, M: Int, K: Int, W: UnsafePointer<Float>, base: UnsafePointer<Float>,
+                 offsets: UnsafePointer<Int>, C: UnsafeMutablePointer<Float>, ldc: Int) {
+    var a0 = V16(), a1 = V16(), a2 = V16(), a3 = V16(), b0 = V16(), b1 = V16(), b2 = V16(), b3 = V16()
+    var c0 = V16(), c1 = V16(), c2 = V16(), c3 = V16(), d0 = V16(), d1 = V16(), d2 = V16(), d3 = V16()
+    var e0 = V16(), e1 = V16(), e2 = V16(), e3 = V16(), f0 = V16(), f1 = V16(), f2 = V16(), f3 = V16()
+    for kk in 0..<K {
+        let w = W + kk * M + o0
+        let w0 = load(w), w1 = load(w + 16), w2 = load(w + 32), w3 = load(w + 48)
+        let p = base + offsets[kk] + t0
+        var x = V16(repeating: p[0]); a0.addProduct(x, w0); a1.addProduct(x, w1); a2.addProduct(x, w2); a3.addProduct(x, w3)
+        x = V16(repeating: p[1]); b0.addProduct(x, w0); b1.addProduct(x, w1); b2.addProduct(x, w2); b3.addProduct(x, w3)
+        x = V16(repeating: p[2]); c0.addProduct(x, w0); c1.addProduct(x, w1); c2.addProduct(x, w2); c3.addProduct(x, w3)
+        x = V16(repeating: p[3]); d0.addProduct(x, w0); d1.addProduct(x, w1); d2.addProduct(x, w2); d3.addProduct(x, w3)
+        x = V16(repeating: p[4]); e0.addProduct(x, w0); e1.addProduct(x, w1); e2.addProduct(x, w2); e3.addProduct(x, w3)
+        x = V16(repeating: p[5]); f0.addProduct(x, w0); f1.addProduct(x, w1); f2.addProduct(x, w2); f3.addProduct(x, w3)
+    }
+    var o = C + t0 * ldc + o0
+    store(a0, o); store(a1, o + 16); store(a2, o + 32); store(a3, o + 48); o += ldc
+    store(b0, o); store(b1, o + 16); store(b2, o + 32); store(b3, o + 48); o += ldc
+    store(c0, o); store(c1, o + 16); store(c2, o + 32); store(c3, o + 48); o += ldc
+    store(d0, o); store(d1, o + 16); store(d2, o + 32); store(d3, o + 48); o += ldc
+    store(e0, o); store(e1, o + 16); store(e2, o + 32); store(e3, o + 48); o += ldc
+    store(f0, o); store(f1, o + 16); store(f2, o + 32); store(f3, o + 48)
+}
+
+@inline(__always)
+func clBlock12x32(t0: Int, o0: Int, M: Int, K: Int, W: UnsafePointer<Float>, base: UnsafePointer<Float>,
+                  offsets: UnsafePointer<Int>, C: UnsafeMutablePointer<Float>, ldc: Int) {
+    var a0 = V16(), a1 = V16(), b0 = V16(), b1 = V16(), c0 = V16(), c1 = V16(), d0 = V16(), d1 = V16()
+    var e0 = V16(), e1 = V16(), f0 = V16(), f1 = V16(), g0 = V16(), g1 = V16(), h0 = V16(), h1 = V16()
+    var i0 = V16(), i1 = V16(), j0 = V16(), j1 = V16(), k0 = V16(), k1 = V16(), l0 = V16(), l1 = V16()
+    for kk in 0..<K {
+        let w = W + kk * M + o0
+        let w0 = load(w), w1 = load(w + 16)
+        let p = base + offsets[kk] + t0
+        var x = V16(repeating: p[0]); a0.addProduct(x, w0); a1.addProduct(x, w1)
+        x = V16(repeating: p[1]); b0.addProduct(x, w0); b1.addProduct(x, w1)
+        x = V16(repeating: p[2]); c0.addProduct(x, w0); c1.addProduct(x, w1)
+        x = V16(repeating: p[3]); d0.addProduct(x, w0); d1.addProduct(x, w1)
+        x = V16(repeating: p[4]); e0.addProduct(x, w0); e1.addProduct(x, w1)
+        x = V16(repeating: p[5]); f0.addProduct(x, w0); f1.addProduct(x, w1)
+        x = V16(repeating: p[6]); g0.addProduct(x, w0); g1.addProduct(x, w1)
+        x = V16(repeating: p[7]); h0.addProduct(x, w0); h1.addProduct(x, w1)
+        x = V16(repeating: p[8]); i0.addProduct(x, w0); i1.addProduct(x, w1)
+        x = V16(repeating: p[9]); j0.addProduct(x, w0); j1.addProduct(x, w1)
+        x = V16(repeating: p[10]); k0.addProduct(x, w0); k1.addProduct(x, w1)
+        x = V16(repeating: p[11]); l0.addProduct(x, w0); l1.addProduct(x, w1)
+    }
+    var o = C + t0 * ldc + o0
+    store(a0, o); store(a1, o + 16); o += ldc
+    store(b0, o); store(b1, o + 16); o += ldc
+    store(c0, o); store(c1, o + 16); o += ldc
+    store(d0, o); store(d1, o + 16); o += ldc
+    store(e0, o); store(e1, o + 16); o += ldc
+    store(f0, o); store(f1, o + 16); o += ldc
+    store(g0, o); store(g1, o + 16); o += ldc
+    store(h0, o); store(h1, o + 16); o += ldc
+    store(i0, o); store(i1, o + 16); o += ldc
+    store(j0, o); store(j1, o + 16); o += ldc
+    store(k0, o); store(k1, o + 16); o += ldc
+    store(l0, o); store(l1, o + 16)
+}
