@@ -73,6 +73,27 @@ public enum Colour {
     /// double and rounds (half away from zero, saturating) to uint8:
     /// Y = uint8((65.481/255) R + (128.553/255) G + (24.966/255) B + 16), R,G,B in 0...255.
     /// The inputs are 0...1 planes from 8-bit images (v/255); each is rounded back to 0...255 first.
+    /// The same conversion in place, so a large image needs no second set of planes: on return
+    /// `y`, `cb`, `cr` hold R', G', B' (not clamped).
+    public static func yCbCrToRGBInPlace(_ y: inout Plane, _ cb: inout Plane, _ cr: inout Plane) {
+        checkSizes(y, cb, cr, "yCbCrToRGBInPlace")
+        let t = inverse
+        let off = offset.map { $0 / 255 }
+        let n = y.count
+        y.data.withUnsafeMutableBufferPointer { p0 in
+            cb.data.withUnsafeMutableBufferPointer { p1 in
+                cr.data.withUnsafeMutableBufferPointer { p2 in
+                    for i in 0..<n {
+                        let a = Double(p0[i]) - off[0], b = Double(p1[i]) - off[1], c = Double(p2[i]) - off[2]
+                        p0[i] = Float(255 * (t[0][0] * a + t[0][1] * b + t[0][2] * c))
+                        p1[i] = Float(255 * (t[1][0] * a + t[1][1] * b + t[1][2] * c))
+                        p2[i] = Float(255 * (t[2][0] * a + t[2][1] * b + t[2][2] * c))
+                    }
+                }
+            }
+        }
+    }
+
     public static func lumaUInt8(_ r: Plane, _ g: Plane, _ b: Plane) -> Plane {
         checkSizes(r, g, b, "lumaUInt8")
         let t0 = matrix[0][0] / 255, t1 = matrix[0][1] / 255, t2 = matrix[0][2] / 255, o = offset[0]

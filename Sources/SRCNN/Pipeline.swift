@@ -46,12 +46,13 @@ public struct Upscaler: Sendable {
         // SRCNN on Y.
         let y = try network.forward(up[0], options: options,
                                     progress: progress.map { p in { @Sendable f in p(0.1 + 0.9 * f) } }, cancel: cancel)
-        up[0] = y
+        up[0] = y   // frees the bicubic Y
         var out: [Plane]
         if colour {
-            let rgb = Colour.yCbCrToRGB(up[0], up[1], up[2])
-            up.removeAll()
-            out = [rgb.r, rgb.g, rgb.b]
+            var (yy, cb, cr) = (up[0], up[1], up[2])
+            up.removeAll()      // the three planes are now uniquely owned: converted without copies
+            Colour.yCbCrToRGBInPlace(&yy, &cb, &cr)
+            out = [yy, cb, cr]
         } else {
             out = up
         }

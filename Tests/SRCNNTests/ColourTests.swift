@@ -77,3 +77,16 @@ final class ColourTests: XCTestCase {
         XCTAssertEqual(y.data[l.count - 1 - l.ties], Float(41) / 255)   // pure blue -> 41, as in MATLAB's doc
     }
 }
+
+final class ColourInPlaceTests: XCTestCase {
+    func testInPlaceMatchesCopying() {
+        var rng = SplitMix64(seed: 5)
+        func plane() -> Plane { Plane(width: 9, height: 4, data: (0..<36).map { _ in Float(rng.nextUniform()) }) }
+        var (y, cb, cr) = (plane(), plane(), plane())
+        let expected = Colour.yCbCrToRGB(y, cb, cr)
+        Colour.yCbCrToRGBInPlace(&y, &cb, &cr)
+        XCTAssertEqual(y, expected.r)
+        XCTAssertEqual(cb, expected.g)
+        XCTAssertEqual(cr, expected.b)
+    }
+}
