@@ -28,14 +28,17 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
                                 .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
         .target(name: "SRCNN", dependencies: ["COpenBLAS", "SRCNNKernelsAVX512"], swiftSettings: fast),
+        // The trainer: backward passes, optimisers, patch data, checkpoints (the CLI links it; the plug-in must not).
+        .target(name: "SRCNNTraining", dependencies: ["SRCNN", "COpenBLAS"], swiftSettings: fast),
         // Image files <-> engine planes, through GEGL.
         .target(name: "SRCNNImageIO", dependencies: ["SRCNN", "CImageIO"], swiftSettings: fast),
         .executableTarget(name: "srcnn", dependencies: [
-            "SRCNN", "SRCNNImageIO",
+            "SRCNN", "SRCNNImageIO", "SRCNNTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
+        .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNImageIO", "SRCNNTraining"]),
         .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn"]),
     ]
 )

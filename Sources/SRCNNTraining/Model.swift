@@ -1,0 +1,234 @@
+// Model: an SRCNN stack of valid convolutions with all parameters in one contiguous buffer (llm.c style),
+// a gradient buffer of the same layout, and a batched forward/backward spread over worker threads.
+import COpenBLAS
+import Foundation
+import SRCNN
+
+/// Where one layer's tensors live in the flat parameter (and gradient) buffer.
+public struct LayerView: Equatable, Sendable {
+    public var inChannels, outChannels, kernel: Int
+    /// Offset of the weights (Cout, Cin, k, k), then the bias (Cout) follows at `biasOffset`.
+    public var weightOffset: Int
+    public var weightCount: Int { outChannels * inChannels * kernel * kernel }
+    public var biasOffset: Int { weightOffset + weightCount }
+    public var end: Int { biasOffset + outChannels }
+}
+
+/// The architecture: kernel sizes (e.g. 9-5-5) and hidden filter counts (e.g. 64/32); 1 channel in and out.
+public struct Architecture: Codable, Equatable, Sendable {
+    public var kernels: [Int]
+    public var filters: [Int]
+    public init(kernels: [Int], filters: [Int]) throws {
+        guard !kernels.isEmpty, kernels.allSatisfy({ $0 > 0 && $0 % 2 == 1 }) else {
+            throw SRCNNError.invalidArgument("kernel sizes must be odd and positive, got \(kernels)")
+        }
+        guard filters.count == kernels.count - 1, filters.allSatisfy({ $0 > 0 }) else {
+            throw SRCNNError.invalidArgument("need \(kernels.count - 1) positive filter counts for \(kernels.count) layers, got \(filters)")
+        }
+        self.kernels = kernels; self.filters = filters
+    }
+    /// e.g. "9-5-5 (64/32)".
+    public var name: String {
+        let k = kernels.map(String.init).joined(separator: "-")
+        return filters.isEmpty ? k : "\(k) (\(filters.map(String.init).joined(separator: "/")))"
+    }
+    /// Pixels lost per side by the valid convolutions: an input patch of side p gives p - 2*border.
+    public var border: Int { kernels.reduce(0) { $0 + $1 / 2 } }
+    public var channels: [Int] { [1] + filters + [1] }
+
+    public var views: [LayerView] {
+        var off = 0, out: [LayerView] = []
+        for (i, k) in kernels.enumerated() {
+            let v = LayerView(inChannels: channels[i], outChannels: channels[i + 1], kernel: k, weightOffset: off)
+            out.append(v); off = v.end
+        }
+        return out
+    }
+    public var parameterCount: Int { views.last!.end }
+}
+
+/// Per-thread buffers for a micro-batch: activations, im2col matrices, gradients (manually allocated).
+final class Worker {
+    let arch: Architecture
+    let views: [LayerView]
+    let micro: Int
+    let patch: Int
+    private(set) var acts: [UnsafeMutablePointer<Float>]   // acts[l]: input of layer l (C_l, n, H_l, W_l); acts[L] = output
+    private(set) var cols: [UnsafeMutablePointer<Float>]   // cols[l]: im2col of acts[l]
+    let scratch: UnsafeMutablePointer<Float>  // w^T dy before col2im
+    var gradA: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>   // activation gradients
+    let grads: UnsafeMutablePointer<Float>    // this worker's parameter gradients
+    private var owned: [UnsafeMutablePointer<Float>] = []
+
+    private func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, n))
+        p.initialize(repeating: 0, count: max(1, n))
+        owned.append(p)
+        return p
+    }
+
+    init(arch: Architecture, micro: Int, patch: Int) {
+        self.arch = arch; self.views = arch.views; self.micro = micro; self.patch = patch
+        var side = patch
+        var a: [UnsafeMutablePointer<Float>] = [], c: [UnsafeMutablePointer<Float>] = []
+        var maxAct = 0, maxCol = 0
+        var sizes: [(Int, Int)] = []
+        for (l, v) in views.enumerated() {
+            let s = ConvShape(inChannels: v.inChannels, outChannels: v.outChannels, kernel: v.kernel,
+                              batch: micro, height: side, width: side)
+            sizes.append((s.inputCount, s.colCount))
+            maxAct = max(maxAct, s.inputCount, s.outputCount)
+            if l > 0 { maxCol = max(maxCol, s.colCount) }
+            side = s.outHeight
+        }
+        // Allocation through a helper needs self; fill stored properties first with placeholders.
+        acts = []; cols = []; scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxCol))
+        gradA = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxAct))
+        gradB = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxAct))
+        grads = UnsafeMutablePointer<Float>.allocate(capacity: arch.parameterCount)
+        owned = [scratch, gradA, gradB, grads]
+        scratch.initialize(repeating: 0, count: max(1, maxCol))
+        gradA.initialize(repeating: 0, count: max(1, maxAct))
+        gradB.initialize(repeating: 0, count: max(1, maxAct))
+        grads.initialize(repeating: 0, count: arch.parameterCount)
+        for (inCount, colCount) in sizes { a.append(alloc(inCount)); c.append(alloc(colCount)) }
+        a.append(alloc(micro * side * side))
+        acts = a; cols = c
+    }
+
+    deinit { for p in owned { p.deallocate() } }
+
+    /// Forward + backward of `n` <= micro patches; inputs (n, p, p) and labels (n, o, o) contiguous.
+    /// Gradients of the loss normalised by `batch` are added to `grads`; returns the sum of squared errors.
+    func run(params: UnsafePointer<Float>, inputs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
+             n: Int, batch: Int) -> Double {
+        let L = views.count
+        var shapes: [ConvShape] = []
+        var side = patch
+        for v in views {
+            let s = ConvShape(inChannels: v.inChannels, outChannels: v.outChannels, kernel: v.kernel,
+                              batch: n, height: side, width: side)
+            shapes.append(s); side = s.outHeight
+        }
+        acts[0].update(from: inputs, count: n * patch * patch)
+        for l in 0..<L {
+            let v = views[l], s = shapes[l]
+            Ops.convForward(acts[l], params + v.weightOffset, params + v.biasOffset, acts[l + 1], s, col: cols[l])
+            if l < L - 1 { Ops.reluForward(acts[l + 1], count: s.outputCount) }
+        }
+        let sse = Ops.mseForwardBackward(acts[L], labels, count: shapes[L - 1].outputCount, batch: batch, dy: gradA)
+        // Backward: gradA holds dL/d(output of layer l) on entry to step l.
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let v = views[l], s = shapes[l]
+            if l < L - 1 { Ops.reluBackward(acts[l + 1], gradA, count: s.outputCount) }
+            Ops.convBackward(gradA, params + v.weightOffset, col: cols[l], grads + v.weightOffset, grads + v.biasOffset,
+                             l > 0 ? gradB : nil, scratch: l > 0 ? scratch : nil, s)
+            swap(&gradA, &gradB)
+        }
+        return sse
+    }
+}
+
+/// Trainable SRCNN: flat parameters, flat gradients, threaded batched forward/backward.
+public final class Model {
+    public let arch: Architecture
+    public let patch: Int
+    public var params: [Float]
+    public var grads: [Float]
+    /// Worker threads; the batch is split into this many contiguous parts (OpenBLAS pinned to 1 thread).
+    public let threads: Int
+    /// Patches per GEMM within a thread (bounds the im2col memory).
+    public let micro: Int
+    private var workers: [Worker]
+
+    public var labelSide: Int { patch - 2 * arch.border }
+
+    public init(arch: Architecture, patch: Int, params: [Float], threads: Int = 2, micro: Int = 16) throws {
+        guard patch - 2 * arch.border >= 1 else {
+            throw SRCNNError.invalidArgument("patch \(patch) is too small for \(arch.name) (it loses \(2 * arch.border) pixels)")
+        }
+        guard params.count == arch.parameterCount else {
+            throw SRCNNError.invalidArgument("\(params.count) parameters given, \(arch.name) has \(arch.parameterCount)")
+        }
+        self.arch = arch; self.patch = patch; self.params = params
+        self.grads = [Float](repeating: 0, count: params.count)
+        self.threads = max(1, threads); self.micro = max(1, micro)
+        openblas_set_num_threads(1)
+        workers = (0..<self.threads).map { _ in Worker(arch: arch, micro: max(1, micro), patch: patch) }
+    }
+
+    /// Gaussian initial parameters, deterministic for `seed`: std `std` for every layer, or He-normal
+    /// (sqrt(2 / fan-in)) when nil; biases zero.
+    public static func initialParameters(_ arch: Architecture, seed: UInt64, std: Double?) -> [Float] {
+        var rng = SplitMix64(seed: seed)
+        var p = [Float](repeating: 0, count: arch.parameterCount)
+        for v in arch.views {
+            let sd = std ?? (2.0 / Double(v.inChannels * v.kernel * v.kernel)).squareRoot()
+            for i in 0..<v.weightCount { p[v.weightOffset + i] = Float(rng.nextGaussian() * sd) }
+        }
+        return p
+    }
+
+    /// Parameters from an engine `Network` (same architecture required).
+    public static func parameters(from net: Network, arch: Architecture) throws -> [Float] {
+        let ks = net.layers.map(\.kernel)
+        let fs = net.layers.dropLast().map(\.outChannels)
+        guard ks == arch.kernels, fs == arch.filters else {
+            throw SRCNNError.invalidArgument("weights are \(net.architecture), training \(arch.name)")
+        }
+        var p: [Float] = []
+        for l in net.layers { p += l.weights; p += l.bias }
+        return p
+    }
+
+    /// The current parameters as an engine network (for validation and saving).
+    public func network(metadata: [String: String] = [:]) -> Network {
+        Model.network(arch, params, metadata: metadata)
+    }
+
+    public static func network(_ arch: Architecture, _ params: [Float], metadata: [String: String] = [:]) -> Network {
+        Network(layers: arch.views.map { v in
+            ConvLayer(outChannels: v.outChannels, inChannels: v.inChannels, kernel: v.kernel,
+                      weights: Array(params[v.weightOffset..<v.biasOffset]), bias: Array(params[v.biasOffset..<v.end]))
+        }, metadata: metadata)
+    }
+
+    /// Forward + backward over a batch: `inputs` (N, patch, patch), `labels` (N, o, o) with o = `labelSide`.
+    /// Overwrites `grads` with dL/dparams of L = 1/(2N) sum (y - t)^2; returns the mean squared error per pixel.
+    /// Deterministic: each thread takes a fixed contiguous part, parts are summed in thread order.
+    @discardableResult
+    public func step(inputs: UnsafePointer<Float>, labels: UnsafePointer<Float>, batch N: Int) -> Double {
+        let T = min(threads, N)
+        let p2 = patch * patch, o2 = labelSide * labelSide
+        var sse = [Double](repeating: 0, count: T)
+        let ws = workers
+        params.withUnsafeBufferPointer { pp in
+            let P = pp.baseAddress!
+            let inAddr = UnsafeMutablePointer(mutating: inputs), labAddr = UnsafeMutablePointer(mutating: labels)
+            sse.withUnsafeMutableBufferPointer { sp in
+                let S = sp.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: T) { t in
+                    let w = ws[t]
+                    w.grads.update(repeating: 0, count: w.arch.parameterCount)
+                    let lo = N * t / T, hi = N * (t + 1) / T
+                    var acc = 0.0
+                    var i = lo
+                    while i < hi {
+                        let n = min(w.micro, hi - i)
+                        acc += w.run(params: P, inputs: inAddr + i * p2, labels: labAddr + i * o2, n: n, batch: N)
+                        i += n
+                    }
+                    S[t] = acc
+                }
+            }
+        }
+        grads.withUnsafeMutableBufferPointer { g in
+            g.update(repeating: 0)
+            for t in 0..<T {
+                let wg = ws[t].grads
+                for i in 0..<g.count { g[i] += wg[i] }
+            }
+        }
+        return sse.reduce(0, +) / Double(N * o2)
+    }
+}
