@@ -1,4 +1,4 @@
-// `srcnn`: the command-line front end of the SRCNN engine (upscale, eval, info, bench).
+// `srcnn`: the command-line front end of the SRCNN engine (upscale, eval, info, bench, train).
 import ArgumentParser
 import Foundation
 import SRCNN
@@ -8,7 +8,7 @@ struct SRCNNCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "srcnn",
         abstract: "Super-resolution with SRCNN (Dong et al. 2014/2016) on the CPU.",
-        subcommands: [Upscale.self, Eval.self, Info.self, Bench.self])
+        subcommands: [Upscale.self, Eval.self, Info.self, Bench.self, Train.self])
 }
 
 /// Options every long-running subcommand shares.

@@ -1,0 +1,153 @@
+// Checkpoints: a versioned binary file with the config, the training state (epoch/step, RNG),
+// the parameters, the optimiser state and the best parameters so far; written atomically.
+//
+// Layout (little-endian): "SRCNNCKP" | u32 version | u32 header length | header JSON |
+// 4 arrays (params, optimiser m, optimiser v, best params), each u64 count + f32 values | u64 FNV-1a of all before.
+import Foundation
+import SRCNN
+
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var step: Int
+    /// Mean training MSE per pixel over the epoch (on 0...1 values).
+    public var loss: Double
+    public var valPSNR: Double?
+    public var patchesPerSecond: Double
+    public var seconds: Double
+}
+
+public struct TrainState: Codable, Equatable, Sendable {
+    /// Completed epochs; the epoch in progress is `epoch + 1` (1-based in logs).
+    public var epoch = 0
+    /// Optimiser steps done in total and within the epoch in progress.
+    public var step = 0
+    public var stepInEpoch = 0
+    /// SplitMix64 state the epoch in progress drew its shuffle from, and the state for the next epoch.
+    public var epochRNG: UInt64 = 0
+    public var nextRNG: UInt64 = 0
+    /// Sum of per-step MSE over the epoch in progress (for the epoch mean).
+    public var epochLossSum = 0.0
+    public var optimizerSteps = 0
+    public var bestPSNR: Double?
+    public var bestEpoch = 0
+    public var bicubicPSNR: Double?
+    public var history: [EpochRecord] = []
+    public var seconds = 0.0
+    public init() {}
+}
+
+struct CheckpointHeader: Codable {
+    var format = "srcnn-train-checkpoint"
+    var config: TrainConfig
+    var state: TrainState
+}
+
+public struct Checkpoint {
+    public static let magic: [UInt8] = Array("SRCNNCKP".utf8)
+    public static let version: UInt32 = 1
+
+    public var config: TrainConfig
+    public var state: TrainState
+    public var params: [Float]
+    public var m: [Float]
+    public var v: [Float]
+    public var best: [Float]
+
+    static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    public func encoded() throws -> [UInt8] {
+        var out = Checkpoint.magic
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let header = [UInt8](try enc.encode(CheckpointHeader(config: config, state: state)))
+        u32(Checkpoint.version)
+        u32(UInt32(header.count))
+        out += header
+        for a in [params, m, v, best] {
+            u64(UInt64(a.count))
+            a.withUnsafeBytes { out += $0 }   // f32 little-endian on every platform we build for
+        }
+        let sum = out.withUnsafeBytes { Checkpoint.fnv1a($0) }
+        u64(sum)
+        return out
+    }
+
+    public func write(to path: String) throws {
+        try atomicWriteFile(try encoded(), to: path)
+    }
+
+    public init(config: TrainConfig, state: TrainState, params: [Float], m: [Float], v: [Float], best: [Float]) {
+        self.config = config; self.state = state; self.params = params; self.m = m; self.v = v; self.best = best
+    }
+
+    /// Reads a checkpoint; any damage is `SRCNNError.invalidArgument("checkpoint <path>: <reason>")`.
+    public init(contentsOf path: String) throws {
+        func bad(_ why: String) -> SRCNNError { .invalidArgument("checkpoint \(path): \(why)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw SRCNNError.io("cannot read checkpoint \(path)") }
+        let b = [UInt8](data)
+        guard b.count >= 16, Array(b[0..<8]) == Checkpoint.magic else { throw bad("not an srcnn training checkpoint (bad magic)") }
+        func u32(_ o: Int) -> UInt32 { b[o..<(o + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+        func u64(_ o: Int) -> UInt64 { b[o..<(o + 8)].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+        let version = u32(8)
+        guard version == Checkpoint.version else { throw bad("format version \(version), this build reads version \(Checkpoint.version)") }
+        guard b.count >= 24 else { throw bad("truncated") }
+        let stored = u64(b.count - 8)
+        let sum = b.withUnsafeBytes { Checkpoint.fnv1a(UnsafeRawBufferPointer(rebasing: $0[0..<(b.count - 8)])) }
+        guard stored == sum else { throw bad("checksum mismatch (file is corrupt or truncated)") }
+        let hlen = Int(u32(12))
+        var o = 16 + hlen
+        guard o <= b.count - 8 else { throw bad("truncated header") }
+        let header: CheckpointHeader
+        do { header = try JSONDecoder().decode(CheckpointHeader.self, from: Data(b[16..<o])) } catch {
+            throw bad("unreadable header (\(error))")
+        }
+        var arrays: [[Float]] = []
+        for _ in 0..<4 {
+            guard o + 8 <= b.count - 8 else { throw bad("truncated") }
+            let n = Int(u64(o)); o += 8
+            guard n >= 0, n <= (b.count - 8 - o) / 4 else { throw bad("truncated array") }
+            var a = [Float](repeating: 0, count: n)
+            a.withUnsafeMutableBytes { dst in b.withUnsafeBytes { dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[o..<(o + 4 * n)])) } }
+            arrays.append(a); o += 4 * n
+        }
+        guard o == b.count - 8 else { throw bad("trailing bytes") }
+        config = header.config; state = header.state
+        params = arrays[0]; m = arrays[1]; v = arrays[2]; best = arrays[3]
+        let n = config.arch.parameterCount
+        guard params.count == n, best.count == n, m.count == n,
+              v.count == (config.optimizer.kind == .adam ? n : 0) else {
+            throw bad("array sizes do not match \(config.arch.name)")
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder + fsync + rename.
+public func atomicWriteFile(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent().path
+    let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    func fail(_ what: String) -> SRCNNError { .io("cannot write \(path): \(what): \(String(cString: strerror(errno)))") }
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw fail("cannot create temporary file") }
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, $0.count - done) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            let e = fail("write failed"); close(fd); unlink(tmp); throw e
+        }
+        done += n
+    }
+    guard fsync(fd) == 0 else { let e = fail("fsync failed"); close(fd); unlink(tmp); throw e }
+    guard close(fd) == 0 else { let e = fail("close failed"); unlink(tmp); throw e }
+    guard rename(tmp, path) == 0 else { let e = fail("rename failed"); unlink(tmp); throw e }
+}
+
+/// Text files (CSV, SVG) written the same way.
+public func atomicWriteText(_ s: String, to path: String) throws { try atomicWriteFile(Array(s.utf8), to: path) }

@@ -1,0 +1,357 @@
+// Trainer: the epoch loop (shuffle, batches, optimiser), validation under the benchmark protocol,
+// best weights, checkpoints, CSV log and SVG curve; resumable bit for bit.
+import Foundation
+import SRCNN
+
+public struct TrainConfig: Codable, Equatable, Sendable {
+    public var arch: Architecture
+    public var scale: Int
+    public var patches: PatchSettings
+    public var batch: Int
+    public var optimizer: OptimizerConfig
+    public var seed: UInt64
+    /// Std of the Gaussian initial weights (the paper: 0.001); nil = He-normal.
+    public var initStd: Double?
+    /// Weights file the run started from (fine-tuning), recorded only.
+    public var initFrom: String?
+    /// Name of the training set (metadata only).
+    public var dataset: String
+    public var epochs: Int
+    /// Steps per epoch; nil = one pass over the patches (count / batch).
+    public var stepsPerEpoch: Int?
+    /// Worker threads (the batch is split over them; OpenBLAS runs single-threaded in each).
+    public var threads: Int
+    /// Patches per GEMM inside a thread.
+    public var micro: Int
+
+    public init(arch: Architecture, scale: Int, patches: PatchSettings, batch: Int, optimizer: OptimizerConfig,
+                seed: UInt64 = 1, initStd: Double? = nil, initFrom: String? = nil, dataset: String = "",
+                epochs: Int = 1, stepsPerEpoch: Int? = nil, threads: Int = 2, micro: Int = 16) {
+        self.arch = arch; self.scale = scale; self.patches = patches; self.batch = batch; self.optimizer = optimizer
+        self.seed = seed; self.initStd = initStd; self.initFrom = initFrom; self.dataset = dataset
+        self.epochs = epochs; self.stepsPerEpoch = stepsPerEpoch; self.threads = threads; self.micro = micro
+    }
+
+    /// Named presets: `seed` (9-3-5 128/64, Adam 3e-4, batch 64, patches 32/16, x2),
+    /// `paper-955` and `paper-915` (64/32, SGD momentum 0.9, lr 1e-4 / last layer 1e-5, Gaussian 0.001, 33/14, x3).
+    public static func preset(_ name: String) throws -> TrainConfig {
+        switch name {
+        case "seed":
+            return TrainConfig(arch: try Architecture(kernels: [9, 3, 5], filters: [128, 64]), scale: 2,
+                               patches: PatchSettings(size: 32, stride: 16), batch: 64, optimizer: .adam, epochs: 100)
+        case "paper-955", "paper-915":
+            let k = name == "paper-955" ? [9, 5, 5] : [9, 1, 5]
+            return TrainConfig(arch: try Architecture(kernels: k, filters: [64, 32]), scale: 3,
+                               patches: PatchSettings(size: 33, stride: 14), batch: 128, optimizer: .paperSGD,
+                               initStd: 0.001, epochs: 1000)
+        default:
+            throw SRCNNError.invalidArgument("unknown preset '\(name)' (known: seed, paper-955, paper-915)")
+        }
+    }
+
+    /// The fields a resumed run must share with its checkpoint (epochs and threads may change); nil if they agree.
+    public func mismatchDescription(_ other: TrainConfig) -> String? { mismatch(other) }
+
+    func mismatch(_ other: TrainConfig) -> String? {
+        func d<T: Equatable>(_ name: String, _ a: T, _ b: T) -> String? { a == b ? nil : "\(name) \(b) in the checkpoint, \(a) now" }
+        let spe: String = stepsPerEpoch.map { String($0) } ?? "auto"
+        let ospe: String = other.stepsPerEpoch.map { String($0) } ?? "auto"
+        let checks: [String?] = [
+            d("architecture", arch.name, other.arch.name), d("scale", scale, other.scale),
+            d("patch size", patches.size, other.patches.size), d("patch stride", patches.stride, other.patches.stride),
+            d("flips", patches.flips, other.patches.flips), d("downscales", patches.downscales, other.patches.downscales),
+            d("batch", batch, other.batch), d("optimizer", optimizer.description, other.optimizer.description),
+            d("seed", seed, other.seed), d("data set", dataset, other.dataset),
+            d("steps per epoch", spe, ospe), d("micro-batch", micro, other.micro),
+        ]
+        return checks.compactMap { $0 }.first
+    }
+}
+
+/// Where a run writes: best weights (safetensors), checkpoint, CSV log, SVG curve (any may be nil).
+public struct TrainOutputs: Sendable {
+    public var weights: String?
+    public var checkpoint: String?
+    public var csv: String?
+    public var svg: String?
+    public init(weights: String? = nil, checkpoint: String? = nil, csv: String? = nil, svg: String? = nil) {
+        self.weights = weights; self.checkpoint = checkpoint; self.csv = csv; self.svg = svg
+    }
+}
+
+public final class Trainer {
+    public let config: TrainConfig
+    public let model: Model
+    public let optimizer: Optimizer
+    public private(set) var state: TrainState
+    public private(set) var best: [Float]
+    public let data: PatchSet
+    public let validation: [ValidationImage]
+    public var outputs: TrainOutputs
+    /// Progress lines (per epoch, and within an epoch every `reportSeconds`).
+    public var log: (String) -> Void = { print($0) }
+    public var reportSeconds = 10.0
+
+    /// A fresh run (initial parameters from `initial`, else random from the seed), or, with `resume`,
+    /// the run saved there: its config must match `config` apart from epochs and threads.
+    public init(config: TrainConfig, data: PatchSet, validation: [ValidationImage], outputs: TrainOutputs = TrainOutputs(),
+                initial: [Float]? = nil, resume: String? = nil) throws {
+        guard config.batch >= 1, config.epochs >= 0 else { throw SRCNNError.invalidArgument("batch must be >= 1") }
+        guard data.count >= 1 else { throw SRCNNError.invalidArgument("no training patches (images smaller than the patch size?)") }
+        guard data.size == config.patches.size, data.labelSide == config.patches.size - 2 * config.arch.border else {
+            throw SRCNNError.invalidArgument("patch set does not match the configuration")
+        }
+        self.config = config; self.data = data; self.validation = validation; self.outputs = outputs
+        var st = TrainState()
+        var params: [Float]
+        optimizer = Optimizer(config.optimizer, arch: config.arch)
+        if let resume {
+            let ck = try Checkpoint(contentsOf: resume)
+            if let m = config.mismatch(ck.config) {
+                throw SRCNNError.invalidArgument("checkpoint \(resume) does not match this run: \(m)")
+            }
+            st = ck.state; params = ck.params; best = ck.best
+            optimizer.m = ck.m; optimizer.v = ck.v; optimizer.t = st.optimizerSteps
+        } else {
+            params = initial ?? Model.initialParameters(config.arch, seed: config.seed, std: config.initStd)
+            // The shuffle stream is separate from the initialisation stream.
+            var r = SplitMix64(seed: config.seed ^ 0x5348_5546_464C_4531)
+            st.nextRNG = r.next()
+            best = params
+        }
+        state = st
+        model = try Model(arch: config.arch, patch: config.patches.size, params: params, threads: config.threads, micro: config.micro)
+    }
+
+    public var stepsPerEpoch: Int { config.stepsPerEpoch ?? max(1, data.count / config.batch) }
+
+    /// Mean val PSNR of `params` (default: current) under the benchmark protocol; nil without validation images.
+    public func validatePSNR(_ params: [Float]? = nil) throws -> Double? {
+        guard !validation.isEmpty else { return nil }
+        let net = PackedNetwork(Model.network(config.arch, params ?? model.params))
+        var sum = 0.0
+        for v in validation {
+            let sr = try net.forward(v.bicubic, options: ForwardOptions(threads: config.threads))
+            sum += Metrics.psnr(sr, v.hr, shave: config.scale)
+        }
+        return sum / Double(validation.count)
+    }
+
+    public var bicubicPSNR: Double? {
+        guard !validation.isEmpty else { return nil }
+        return validation.map { Metrics.psnr($0.bicubic, $0.hr, shave: config.scale) }.reduce(0, +) / Double(validation.count)
+    }
+
+    func permutation(_ seed: UInt64) -> [Int] {
+        var r = SplitMix64(seed: seed)
+        var p = Array(0..<data.count)
+        if p.count > 1 {
+            for i in stride(from: p.count - 1, to: 0, by: -1) {
+                let j = Int(r.next() % UInt64(i + 1))
+                p.swapAt(i, j)
+            }
+        }
+        return p
+    }
+
+    public func checkpoint() -> Checkpoint {
+        var st = state
+        st.optimizerSteps = optimizer.t
+        return Checkpoint(config: config, state: st, params: model.params, m: optimizer.m, v: optimizer.v, best: best)
+    }
+
+    public func saveCheckpoint() throws {
+        if let path = outputs.checkpoint { try checkpoint().write(to: path) }
+    }
+
+    /// The weights file contents: best parameters (or current ones without validation) with metadata.
+    public func network(best useBest: Bool = true) -> Network {
+        let fmt = ISO8601DateFormatter()
+        var md: [String: String] = [
+            "scale": String(config.scale),
+            "architecture": config.arch.name,
+            "colour": "Y of BT.601 studio-range YCbCr (MATLAB rgb2ycbcr), values 0...1",
+            "training_set": config.dataset,
+            "epochs": String(state.epoch),
+            "steps": String(state.step),
+            "patch_size": String(config.patches.size),
+            "patch_stride": String(config.patches.stride),
+            "label_size": String(model.labelSide),
+            "augmentation": (config.patches.flips ? "8 flips/rotations" : "none")
+                + (config.patches.downscales.isEmpty ? "" : ", downscales \(config.patches.downscales)"),
+            "batch": String(config.batch),
+            "optimizer": config.optimizer.description,
+            "seed": String(config.seed),
+            "date": fmt.string(from: Date()),
+            "trainer": "srcnn train (SRCNNTraining)",
+        ]
+        if let p = state.bestPSNR, useBest { md["val_psnr"] = String(format: "%.3f", p); md["best_epoch"] = String(state.bestEpoch) }
+        if let b = state.bicubicPSNR { md["val_bicubic_psnr"] = String(format: "%.3f", b) }
+        if let f = config.initFrom { md["init_from"] = f }
+        return Model.network(config.arch, useBest && state.bestPSNR != nil ? best : model.params, metadata: md)
+    }
+
+    public enum Stop: Equatable { case finished, maxSteps, cancelled }
+
+    /// Trains until `config.epochs` epochs are done, `maxSteps` total steps are reached, or `cancel` is set
+    /// (checked between steps). Saves a checkpoint every epoch and when stopping early.
+    @discardableResult
+    public func run(maxSteps: Int? = nil, cancel: CancelFlag? = nil) throws -> Stop {
+        if state.bicubicPSNR == nil { state.bicubicPSNR = bicubicPSNR }
+        if state.step == 0, let b = state.bicubicPSNR {
+            log(String(format: "val bicubic PSNR %.3f dB on %d image(s)", b, validation.count))
+        }
+        let spe = stepsPerEpoch, N = config.batch
+        var bi: [Float] = [], bl: [Float] = []
+        bi.reserveCapacity(N * data.size * data.size); bl.reserveCapacity(N * data.labelSide * data.labelSide)
+        while state.epoch < config.epochs {
+            if state.stepInEpoch == 0 {
+                state.epochRNG = state.nextRNG
+                var r = SplitMix64(seed: state.epochRNG)
+                state.nextRNG = r.next()
+                state.epochLossSum = 0
+            }
+            let perm = permutation(state.epochRNG)
+            let t0 = Date()
+            let startStep = state.stepInEpoch
+            var lastReport = t0
+            while state.stepInEpoch < spe {
+                if cancel?.isCancelled == true {
+                    state.seconds += Date().timeIntervalSince(t0)
+                    try saveCheckpoint()
+                    log("interrupted at epoch \(state.epoch + 1) step \(state.step); checkpoint saved")
+                    return .cancelled
+                }
+                if let maxSteps, state.step >= maxSteps {
+                    state.seconds += Date().timeIntervalSince(t0)
+                    try saveCheckpoint()
+                    return .maxSteps
+                }
+                let first = state.stepInEpoch * N
+                let idx = (first..<(first + N)).map { perm[$0 % perm.count] }
+                data.gather(idx[...], inputs: &bi, labels: &bl)
+                let mse = model.step(inputs: bi, labels: bl, batch: N)
+                optimizer.step(params: &model.params, grads: model.grads)
+                guard mse.isFinite else { throw SRCNNError.invalidArgument("training diverged (loss \(mse)) at step \(state.step)") }
+                state.epochLossSum += mse
+                state.step += 1; state.stepInEpoch += 1
+                let now = Date()
+                if now.timeIntervalSince(lastReport) >= reportSeconds {
+                    lastReport = now
+                    let done = state.stepInEpoch - startStep, dt = now.timeIntervalSince(t0)
+                    let rate = Double(done * N) / dt
+                    let left = Double(spe - state.stepInEpoch + (config.epochs - state.epoch - 1) * spe) * Double(N) / rate
+                    log(String(format: "epoch %d step %d/%d loss %.6f  %.0f patches/s  ETA %@", state.epoch + 1,
+                               state.stepInEpoch, spe, state.epochLossSum / Double(state.stepInEpoch), rate, Trainer.hms(left)))
+                }
+            }
+            let dt = Date().timeIntervalSince(t0)
+            state.seconds += dt
+            let rate = Double((spe - startStep) * N) / max(dt, 1e-9)
+            let psnr = try validatePSNR()
+            let rec = EpochRecord(epoch: state.epoch + 1, step: state.step, loss: state.epochLossSum / Double(spe),
+                                  valPSNR: psnr, patchesPerSecond: rate, seconds: state.seconds)
+            state.history.append(rec)
+            if let psnr, psnr > (state.bestPSNR ?? -.infinity) {
+                state.bestPSNR = psnr; state.bestEpoch = state.epoch + 1; best = model.params
+            }
+            state.epoch += 1; state.stepInEpoch = 0
+            let left = Double((config.epochs - state.epoch) * spe * N) / rate
+            log(String(format: "epoch %d/%d  loss %.6f  val PSNR %@  %.0f patches/s  %@ elapsed  ETA %@", state.epoch, config.epochs,
+                       rec.loss, psnr.map { String(format: "%.3f dB", $0) } ?? "-", rate, Trainer.hms(state.seconds), Trainer.hms(left)))
+            try writeOutputs()
+            try saveCheckpoint()
+        }
+        return .finished
+    }
+
+    /// Best weights, CSV and SVG for the history so far.
+    public func writeOutputs() throws {
+        if let w = outputs.weights { try network().write(to: w) }
+        if let c = outputs.csv { try atomicWriteText(csv(), to: c) }
+        if let s = outputs.svg { try atomicWriteText(svg(), to: s) }
+    }
+
+    public func csv() -> String {
+        var s = "epoch,step,loss_mse,val_psnr_db,val_bicubic_psnr_db,patches_per_s,elapsed_s\n"
+        for r in state.history {
+            s += "\(r.epoch),\(r.step),\(String(format: "%.8f", r.loss)),\(r.valPSNR.map { String(format: "%.4f", $0) } ?? ""),"
+            s += "\(state.bicubicPSNR.map { String(format: "%.4f", $0) } ?? ""),\(String(format: "%.1f", r.patchesPerSecond)),\(String(format: "%.1f", r.seconds))\n"
+        }
+        return s
+    }
+
+    /// Loss (left axis, log scale) and val PSNR (right axis) per epoch, drawn by hand.
+    public func svg() -> String {
+        let W = 720.0, H = 400.0, l = 70.0, r = 70.0, t = 40.0, b = 50.0
+        let pw = W - l - r, ph = H - t - b
+        let h = state.history
+        let n = max(1, h.count)
+        func x(_ e: Int) -> Double { l + (n == 1 ? pw / 2 : pw * Double(e - 1) / Double(n - 1)) }
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(W))\" height=\"\(Int(H))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        out += "<text x=\"\(W / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"14\">\(config.arch.name) x\(config.scale): training loss and validation PSNR</text>\n"
+        out += "<rect x=\"\(l)\" y=\"\(t)\" width=\"\(pw)\" height=\"\(ph)\" fill=\"none\" stroke=\"#888\"/>\n"
+        out += "<text x=\"\(l + pw / 2)\" y=\"\(H - 12)\" text-anchor=\"middle\">epoch (1-\(h.count))</text>\n"
+        func poly(_ pts: [(Double, Double)], _ colour: String) -> String {
+            guard !pts.isEmpty else { return "" }
+            let p = pts.map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " ")
+            var s = "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\" points=\"\(p)\"/>\n"
+            if pts.count == 1 { s += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%@\"/>\n", pts[0].0, pts[0].1, colour) }
+            return s
+        }
+        let losses = h.map(\.loss).filter { $0 > 0 }
+        if let lo = losses.min(), let hi = losses.max() {
+            let a = log10(lo), z = max(log10(hi), a + 1e-6)
+            func y(_ v: Double) -> Double { t + ph * (1 - (log10(v) - a) / (z - a)) }
+            out += poly(h.filter { $0.loss > 0 }.map { (x($0.epoch), y($0.loss)) }, "#c0392b")
+            out += String(format: "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" fill=\"#c0392b\">%.2e</text>\n", l - 4, t + 4, hi)
+            out += String(format: "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\" fill=\"#c0392b\">%.2e</text>\n", l - 4, t + ph, lo)
+            out += "<text x=\"14\" y=\"\(t + ph / 2)\" fill=\"#c0392b\" transform=\"rotate(-90 14 \(t + ph / 2))\" text-anchor=\"middle\">loss (MSE, log)</text>\n"
+        }
+        let ps = h.compactMap { r in r.valPSNR.map { (r.epoch, $0) } }
+        if !ps.isEmpty {
+            var lo = ps.map(\.1).min()!, hi = ps.map(\.1).max()!
+            if let bic = state.bicubicPSNR { lo = min(lo, bic); hi = max(hi, bic) }
+            if hi - lo < 0.1 { hi += 0.05; lo -= 0.05 }
+            func y(_ v: Double) -> Double { t + ph * (1 - (v - lo) / (hi - lo)) }
+            out += poly(ps.map { (x($0.0), y($0.1)) }, "#2471a3")
+            if let bic = state.bicubicPSNR {
+                out += String(format: "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#2471a3\" stroke-dasharray=\"4 4\"/>\n", l, l + pw, y(bic), y(bic))
+                out += String(format: "<text x=\"%.0f\" y=\"%.0f\" fill=\"#2471a3\">bicubic</text>\n", l + 4, y(bic) - 4)
+            }
+            out += String(format: "<text x=\"%.0f\" y=\"%.0f\" fill=\"#2471a3\">%.2f</text>\n", l + pw + 4, t + 4, hi)
+            out += String(format: "<text x=\"%.0f\" y=\"%.0f\" fill=\"#2471a3\">%.2f</text>\n", l + pw + 4, t + ph, lo)
+            out += "<text x=\"\(W - 14)\" y=\"\(t + ph / 2)\" fill=\"#2471a3\" transform=\"rotate(90 \(W - 14) \(t + ph / 2))\" text-anchor=\"middle\">val PSNR (dB)</text>\n"
+        }
+        out += "</svg>\n"
+        return out
+    }
+
+    static func hms(_ s: Double) -> String {
+        guard s.isFinite, s >= 0 else { return "?" }
+        let i = Int(s.rounded())
+        return String(format: "%d:%02d:%02d", i / 3600, (i / 60) % 60, i % 60)
+    }
+
+    /// Training speed (patches/s: forward + backward + optimiser step) on random data.
+    public static func benchmark(arch: Architecture, patch: Int, batch: Int, threads: Int, micro: Int = 16,
+                                 steps: Int = 10) throws -> Double {
+        let model = try Model(arch: arch, patch: patch, params: Model.initialParameters(arch, seed: 1, std: nil),
+                              threads: threads, micro: micro)
+        let opt = Optimizer(.adam, arch: arch)
+        var rng = SplitMix64(seed: 2)
+        let inputs = (0..<(batch * patch * patch)).map { _ in Float(rng.nextUniform()) }
+        let labels = (0..<(batch * model.labelSide * model.labelSide)).map { _ in Float(rng.nextUniform()) }
+        for _ in 0..<2 { model.step(inputs: inputs, labels: labels, batch: batch); opt.step(params: &model.params, grads: model.grads) }
+        var times: [Double] = []
+        for _ in 0..<steps {
+            let t0 = Date()
+            model.step(inputs: inputs, labels: labels, batch: batch)
+            opt.step(params: &model.params, grads: model.grads)
+            times.append(Date().timeIntervalSince(t0))
+        }
+        times.sort()
+        return Double(batch) / times[times.count / 2]
+    }
+}

@@ -1,0 +1,181 @@
+// `srcnn train`: train SRCNN on a folder of HR images (Y, MATLAB bicubic degradation), validating on a folder
+// under the benchmark protocol; checkpoints every epoch and on SIGINT/SIGTERM; `--resume` continues exactly.
+import ArgumentParser
+import Dispatch
+import Foundation
+import SRCNN
+import SRCNNImageIO
+import SRCNNTraining
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train SRCNN weights (presets: seed, paper-955, paper-915; any architecture with --layers/--filters).")
+
+    @Option(help: "Preset: seed (9-3-5 128/64, Adam 3e-4, batch 64, patches 32/16, x2), paper-955, paper-915 (SGD, 33/14, x3).")
+    var preset: String = "seed"
+    @Option(help: "Folder of HR training images (default: ../shared/data/T91 beside the package).") var data: String?
+    @Option(help: "Folder of validation images (default: ../shared/data/Set5 beside the package, if present).") var val: String?
+    @Flag(help: "No validation (the last weights are saved instead of the best).") var noVal = false
+    @Option(help: "Kernel sizes, e.g. 9-5-5.") var layers: String?
+    @Option(help: "Hidden filter counts, e.g. 64,32.") var filters: String?
+    @Option(help: "Integer scale factor.") var scale: Int?
+    @Option(help: "Input patch side (paper 33, seed 32).") var patch: Int?
+    @Option(help: "Patch stride (paper 14, seed 16).") var stride: Int?
+    @Flag(help: "Augment with the 8 flips/rotations.") var flips = false
+    @Option(help: "Augment with downscaled copies, e.g. 0.9,0.8,0.7,0.6.") var downscales: String?
+    @Option(help: "Patches per step.") var batch: Int?
+    @Option(help: "Epochs (total, counting epochs already done when resuming).") var epochs: Int?
+    @Option(help: "Steps per epoch (default: one pass over the patches).") var stepsPerEpoch: Int?
+    @Option(help: "Stop (with a checkpoint) after this many steps in total.") var maxSteps: Int?
+    @Option(help: "Optimiser: adam or sgd (momentum 0.9).") var optimizer: String?
+    @Option(help: "Learning rate (all layers but the last).") var lr: Double?
+    @Option(help: "Learning rate of the last layer (default: --lr; paper presets 1e-5).") var lrLast: Double?
+    @Option(help: "Random seed (initialisation and shuffling).") var seed: UInt64?
+    @Option(help: "Std of the Gaussian initial weights (default: He-normal; paper presets 0.001).") var initStd: Double?
+    @Option(help: "Start from these weights (fine-tuning; same architecture).") var `init`: String?
+    @Option(help: "Worker threads.") var threads: Int = 2
+    @Option(help: "Patches per GEMM inside a thread.") var micro: Int?
+    @Option(name: .shortAndLong, help: "Output weights (safetensors; best val PSNR so far).") var output: String = "srcnn-train.safetensors"
+    @Option(help: "Checkpoint file (default: <output>.ckpt).") var checkpoint: String?
+    @Option(help: "Resume from this checkpoint (settings come from it; changed ones are an error).") var resume: String?
+    @Option(help: "CSV log (default: <output without extension>.csv).") var csv: String?
+    @Option(help: "Training-curve SVG (default: <output without extension>.svg).") var svg: String?
+    @Flag(help: "Measure training speed (patches/s, batch 64) of the seed model and 9-5-5, then exit.") var bench = false
+    @Flag(name: .shortAndLong, help: "Only per-epoch lines.") var quiet = false
+
+    static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+    static func sharedData(_ name: String) -> String? {
+        let p = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/\(name)").path
+        return FileManager.default.fileExists(atPath: p) ? p : nil
+    }
+
+    func run() throws {
+        try reportingErrors {
+            if bench { try runBench(); return }
+            var config: TrainConfig
+            var resumed: Checkpoint? = nil
+            if let resume {
+                let ck = try Checkpoint(contentsOf: resume)
+                config = ck.config; resumed = ck
+            } else {
+                config = try TrainConfig.preset(preset)
+            }
+            try apply(&config)
+            if let ck = resumed, let m = config.mismatchDescription(ck.config) {
+                throw SRCNNError.invalidArgument("checkpoint \(resume!) does not match: \(m)")
+            }
+            let dataDir = config.dataset
+            let t0 = Date()
+            var set = PatchSet(size: config.patches.size, border: config.arch.border)
+            let files = try Train.listImages(dataDir)
+            for f in files {
+                let img = try ImageFile.load(f)
+                set.add(hrLuma: BenchmarkProtocol.hrLuma(img.planes), scale: config.scale, settings: config.patches)
+            }
+            let mb = Double(set.inputs.count + set.labels.count) * 4 / 1e6
+            print(String(format: "data: %d images from %@ -> %d patches %dx%d (labels %dx%d), %.0f MB, %.1fs",
+                         files.count, dataDir, set.count, set.size, set.size, set.labelSide, set.labelSide, mb, Date().timeIntervalSince(t0)))
+            var valImages: [ValidationImage] = []
+            if !noVal, let vdir = val ?? Train.sharedData("Set5") {
+                for f in try Train.listImages(vdir) {
+                    let img = try ImageFile.load(f)
+                    valImages.append(ValidationImage(name: URL(fileURLWithPath: f).lastPathComponent,
+                                                     hrLuma: BenchmarkProtocol.hrLuma(img.planes), scale: config.scale))
+                }
+                print("validation: \(valImages.count) images from \(vdir)")
+            }
+            var initial: [Float]? = nil
+            if let i = self.`init`, resume == nil {
+                initial = try Model.parameters(from: try Network(contentsOf: i), arch: config.arch)
+            }
+            let stem = (output as NSString).deletingPathExtension
+            let outs = TrainOutputs(weights: output, checkpoint: checkpoint ?? resume ?? output + ".ckpt",
+                                    csv: csv ?? stem + ".csv", svg: svg ?? stem + ".svg")
+            let trainer = try Trainer(config: config, data: set, validation: valImages, outputs: outs,
+                                      initial: initial, resume: resume)
+            if quiet { trainer.reportSeconds = .infinity }
+            trainer.log = { print($0); fflush(stdout) }
+            print("model \(config.arch.name) x\(config.scale), \(config.arch.parameterCount) parameters, patches \(config.patches.size)/\(config.patches.stride) -> labels \(trainer.model.labelSide), batch \(config.batch), \(config.optimizer.description), \(trainer.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, \(config.threads) threads"
+                  + (resumed.map { " (resuming at epoch \($0.state.epoch), step \($0.state.step))" } ?? ""))
+            // SIGINT/SIGTERM: set a flag; the trainer saves a checkpoint at the next step boundary.
+            let cancel = CancelFlag()
+            signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN)
+            var sources: [DispatchSourceSignal] = []
+            for sig in [SIGINT, SIGTERM] {
+                let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                s.setEventHandler { cancel.cancel() }
+                s.resume(); sources.append(s)
+            }
+            let stop = try trainer.run(maxSteps: maxSteps, cancel: cancel)
+            try trainer.writeOutputs()
+            sources.forEach { $0.cancel() }
+            let best = trainer.state.bestPSNR.map { String(format: ", best val PSNR %.3f dB (epoch %d)", $0, trainer.state.bestEpoch) } ?? ""
+            print("wrote \(output)\(best); checkpoint \(outs.checkpoint!)")
+            if stop == .cancelled { throw ExitCode(130) }
+        }
+    }
+
+    /// Explicit options over the preset (or the resumed checkpoint's settings).
+    func apply(_ c: inout TrainConfig) throws {
+        if layers != nil || filters != nil {
+            let ks = try (layers ?? c.arch.kernels.map(String.init).joined(separator: "-")).split(separator: "-").map {
+                guard let v = Int($0) else { throw ValidationError("--layers wants e.g. 9-5-5") }; return v
+            }
+            let fs = try (filters ?? c.arch.filters.map(String.init).joined(separator: ",")).split(separator: ",").map {
+                guard let v = Int($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--filters wants e.g. 64,32") }; return v
+            }
+            c.arch = try Architecture(kernels: ks, filters: fs)
+        }
+        if let scale { guard (2...8).contains(scale) else { throw ValidationError("--scale must be 2...8") }; c.scale = scale }
+        if let patch { c.patches.size = patch }
+        if let stride { guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }; c.patches.stride = stride }
+        if flips { c.patches.flips = true }
+        if let downscales {
+            c.patches.downscales = try downscales.split(separator: ",").map {
+                guard let v = Double($0), v > 0, v < 1 else { throw ValidationError("--downscales wants factors in (0, 1)") }; return v
+            }
+        }
+        if let batch { guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }; c.batch = batch }
+        if let epochs { c.epochs = epochs }
+        if let stepsPerEpoch { c.stepsPerEpoch = stepsPerEpoch }
+        if let optimizer {
+            guard let k = OptimizerConfig.Kind(rawValue: optimizer) else { throw ValidationError("--optimizer is adam or sgd") }
+            if k != c.optimizer.kind { c.optimizer = k == .adam ? .adam : .paperSGD }
+        }
+        if let lr { c.optimizer.lr = lr; if lrLast == nil, c.optimizer.kind == .adam { c.optimizer.lastLayerLR = nil } }
+        if let lrLast { c.optimizer.lastLayerLR = lrLast }
+        if let seed { c.seed = seed }
+        if let initStd { c.initStd = initStd }
+        if let i = self.`init` { c.initFrom = URL(fileURLWithPath: i).lastPathComponent }
+        c.threads = max(1, threads)
+        if let micro { c.micro = max(1, micro) }
+        if let data { c.dataset = URL(fileURLWithPath: data).standardizedFileURL.path }
+        if c.dataset.isEmpty {
+            guard let d = Train.sharedData("T91") else { throw ValidationError("pass --data FOLDER (no ../shared/data/T91 beside the package)") }
+            c.dataset = URL(fileURLWithPath: d).standardizedFileURL.path
+        }
+    }
+
+    static func listImages(_ dir: String) throws -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
+            throw SRCNNError.io("cannot read folder '\(dir)'")
+        }
+        let files = names.filter { Eval.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted().map { dir + "/" + $0 }
+        guard !files.isEmpty else { throw SRCNNError.io("no images (.png .bmp .jpg .tif) in '\(dir)'") }
+        return files
+    }
+
+    func runBench() throws {
+        print("training speed (forward + backward + Adam step, batch \(batch ?? 64), \(threads) threads; median of 10 steps)")
+        let cases: [(String, [Int], [Int], Int)] = [("seed 9-3-5 (128/64)", [9, 3, 5], [128, 64], 32),
+                                                    ("9-5-5 (64/32)", [9, 5, 5], [64, 32], 33),
+                                                    ("9-1-5 (64/32)", [9, 1, 5], [64, 32], 33)]
+        for (name, k, f, p) in cases {
+            let arch = try Architecture(kernels: k, filters: f)
+            let r = try Trainer.benchmark(arch: arch, patch: p, batch: batch ?? 64, threads: threads, micro: micro ?? 16)
+            print(String(format: "%-22@ %d -> %d  %7.0f patches/s", name as NSString, p, p - 2 * arch.border, r))
+        }
+    }
+}
