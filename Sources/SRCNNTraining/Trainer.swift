@@ -1,5 +1,6 @@
 // Trainer: the epoch loop (shuffle, batches, optimiser), validation under the benchmark protocol,
 // best weights, checkpoints, CSV log and SVG curve; resumable bit for bit.
+import COpenBLAS
 import Foundation
 import SRCNN
 
@@ -26,7 +27,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     public init(arch: Architecture, scale: Int, patches: PatchSettings, batch: Int, optimizer: OptimizerConfig,
                 seed: UInt64 = 1, initStd: Double? = nil, initFrom: String? = nil, dataset: String = "",
-                epochs: Int = 1, stepsPerEpoch: Int? = nil, threads: Int = 2, micro: Int = 16) {
+                epochs: Int = 1, stepsPerEpoch: Int? = nil, threads: Int = 2, micro: Int = 1) {
         self.arch = arch; self.scale = scale; self.patches = patches; self.batch = batch; self.optimizer = optimizer
         self.seed = seed; self.initStd = initStd; self.initFrom = initFrom; self.dataset = dataset
         self.epochs = epochs; self.stepsPerEpoch = stepsPerEpoch; self.threads = threads; self.micro = micro
@@ -335,10 +336,11 @@ public final class Trainer {
     }
 
     /// Training speed (patches/s: forward + backward + optimiser step) on random data.
-    public static func benchmark(arch: Architecture, patch: Int, batch: Int, threads: Int, micro: Int = 16,
-                                 steps: Int = 10) throws -> Double {
+    public static func benchmark(arch: Architecture, patch: Int, batch: Int, threads: Int, micro: Int = 1,
+                                 blasThreads: Int = 1, steps: Int = 10) throws -> Double {
         let model = try Model(arch: arch, patch: patch, params: Model.initialParameters(arch, seed: 1, std: nil),
-                              threads: threads, micro: micro)
+                              threads: threads, micro: micro, blasThreads: blasThreads)
+        defer { openblas_set_num_threads(1) }
         let opt = Optimizer(.adam, arch: arch)
         var rng = SplitMix64(seed: 2)
         let inputs = (0..<(batch * patch * patch)).map { _ in Float(rng.nextUniform()) }

@@ -40,6 +40,7 @@ struct Train: ParsableCommand {
     @Option(help: "Resume from this checkpoint (settings come from it; changed ones are an error).") var resume: String?
     @Option(help: "CSV log (default: <output without extension>.csv).") var csv: String?
     @Option(help: "Training-curve SVG (default: <output without extension>.svg).") var svg: String?
+    @Option(help: "With --bench: OpenBLAS threads (default 1; the batch is split over --threads).") var blasThreads: Int = 1
     @Flag(help: "Measure training speed (patches/s, batch 64) of the seed model and 9-5-5, then exit.") var bench = false
     @Flag(name: .shortAndLong, help: "Only per-epoch lines.") var quiet = false
 
@@ -168,13 +169,13 @@ struct Train: ParsableCommand {
     }
 
     func runBench() throws {
-        print("training speed (forward + backward + Adam step, batch \(batch ?? 64), \(threads) threads; median of 10 steps)")
+        print("training speed (forward + backward + Adam step, batch \(batch ?? 64), \(threads) worker thread(s) x \(blasThreads) OpenBLAS thread(s), micro-batch \(micro ?? 1); median of 10 steps)")
         let cases: [(String, [Int], [Int], Int)] = [("seed 9-3-5 (128/64)", [9, 3, 5], [128, 64], 32),
                                                     ("9-5-5 (64/32)", [9, 5, 5], [64, 32], 33),
                                                     ("9-1-5 (64/32)", [9, 1, 5], [64, 32], 33)]
         for (name, k, f, p) in cases {
             let arch = try Architecture(kernels: k, filters: f)
-            let r = try Trainer.benchmark(arch: arch, patch: p, batch: batch ?? 64, threads: threads, micro: micro ?? 16)
+            let r = try Trainer.benchmark(arch: arch, patch: p, batch: batch ?? 64, threads: threads, micro: micro ?? 1, blasThreads: blasThreads)
             print(String(format: "%-22@ %d -> %d  %7.0f patches/s", name as NSString, p, p - 2 * arch.border, r))
         }
     }
