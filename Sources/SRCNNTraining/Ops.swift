@@ -90,12 +90,7 @@ public enum Ops {
         let M = s.outChannels, NP = s.columns, K = s.patchSize
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(M), Int32(K), Int32(NP),
                     1, dy, Int32(NP), col, Int32(NP), 1, dw, Int32(K))
-        for o in 0..<M {
-            let row = dy + o * NP
-            var acc: Float = 0
-            for i in 0..<NP { acc += row[i] }
-            db[o] += acc
-        }
+        for o in 0..<M { db[o] += rowSum(dy + o * NP, NP) }
         if let dx, let scratch {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(K), Int32(NP), Int32(M),
                         1, w, Int32(K), dy, Int32(NP), 0, scratch, Int32(NP))
@@ -110,7 +105,22 @@ public enum Ops {
 
     /// ReLU backward in place from its output y: dx = dy where y > 0, else 0.
     public static func reluBackward(_ y: UnsafePointer<Float>, _ dy: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count where !(y[i] > 0) { dy[i] = 0 }
+        for i in 0..<count { dy[i] = y[i] > 0 ? dy[i] : 0 }   // branch-free so it vectorises
+    }
+
+    /// Sum of n floats with 8 partial sums (vectorises; a fixed order, so deterministic).
+    @inline(__always)
+    static func rowSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        let raw = UnsafeRawPointer(p)
+        while i + 8 <= n {
+            acc += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { s += p[i]; i += 1 }
+        return s
     }
 
     /// MSE objective in Caffe's EuclideanLoss form, L = 1/(2*batch) * sum (y - t)^2 over all `count` values

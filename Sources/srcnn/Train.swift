@@ -55,6 +55,17 @@ struct Train: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if bench { try runBench(); return }
+            // SIGINT/SIGTERM: set a flag; the trainer saves a checkpoint at the next step boundary
+            // (installed first, so a signal while the data loads still ends in a checkpoint, not a kill).
+            let cancel = CancelFlag()
+            signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN)
+            var sources: [DispatchSourceSignal] = []
+            for sig in [SIGINT, SIGTERM] {
+                let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                s.setEventHandler { cancel.cancel() }
+                s.resume(); sources.append(s)
+            }
+            defer { sources.forEach { $0.cancel() } }
             var config: TrainConfig
             var resumed: Checkpoint? = nil
             if let resume {
@@ -100,18 +111,8 @@ struct Train: ParsableCommand {
             trainer.log = { print($0); fflush(stdout) }
             print("model \(config.arch.name) x\(config.scale), \(config.arch.parameterCount) parameters, patches \(config.patches.size)/\(config.patches.stride) -> labels \(trainer.model.labelSide), batch \(config.batch), \(config.optimizer.description), \(trainer.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, \(config.threads) threads"
                   + (resumed.map { " (resuming at epoch \($0.state.epoch), step \($0.state.step))" } ?? ""))
-            // SIGINT/SIGTERM: set a flag; the trainer saves a checkpoint at the next step boundary.
-            let cancel = CancelFlag()
-            signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN)
-            var sources: [DispatchSourceSignal] = []
-            for sig in [SIGINT, SIGTERM] {
-                let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                s.setEventHandler { cancel.cancel() }
-                s.resume(); sources.append(s)
-            }
             let stop = try trainer.run(maxSteps: maxSteps, cancel: cancel)
             try trainer.writeOutputs()
-            sources.forEach { $0.cancel() }
             let best = trainer.state.bestPSNR.map { String(format: ", best val PSNR %.3f dB (epoch %d)", $0, trainer.state.bestEpoch) } ?? ""
             print("wrote \(output)\(best); checkpoint \(outs.checkpoint!)")
             if stop == .cancelled { throw ExitCode(130) }
