@@ -26,6 +26,31 @@ public struct ConvShape: Equatable, Sendable {
 }
 
 public enum Ops {
+    /// d[0..<n] = s[0..<n] with 8-wide vector moves (rows here are ~20 floats: cheaper than a memmove call).
+    @inline(__always)
+    static func copyRow(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
+        let dr = UnsafeMutableRawPointer(d), sr = UnsafeRawPointer(s)
+        var i = 0
+        while i + 8 <= n {
+            dr.storeBytes(of: sr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { d[i] = s[i]; i += 1 }
+    }
+
+    /// d[0..<n] += s[0..<n], 8 wide.
+    @inline(__always)
+    static func addRow(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
+        let dr = UnsafeMutableRawPointer(d), sr = UnsafeRawPointer(s)
+        var i = 0
+        while i + 8 <= n {
+            let v = dr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) + sr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            dr.storeBytes(of: v, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { d[i] += s[i]; i += 1 }
+    }
+
     /// x (Cin, N, H, W) -> col (Cin*k*k, N*Ho*Wo); row (c, r, s), column (n, y, x) holds x[c, n, y+r, x+s].
     public static func im2col(_ x: UnsafePointer<Float>, _ s: ConvShape, _ col: UnsafeMutablePointer<Float>) {
         let k = s.kernel, H = s.height, W = s.width, ho = s.outHeight, wo = s.outWidth, N = s.batch
@@ -37,7 +62,7 @@ public enum Ops {
                     for n in 0..<N {
                         let plane = x + (c * N + n) * H * W
                         for y in 0..<ho {
-                            (dst + n * P + y * wo).update(from: plane + (y + r) * W + q, count: wo)
+                            copyRow(dst + n * P + y * wo, plane + (y + r) * W + q, wo)
                         }
                     }
                 }
@@ -58,7 +83,7 @@ public enum Ops {
                         let plane = dx + (c * N + n) * H * W
                         for y in 0..<ho {
                             let d = plane + (y + r) * W + q, sp = src + n * P + y * wo
-                            for xx in 0..<wo { d[xx] += sp[xx] }
+                            addRow(d, sp, wo)
                         }
                     }
                 }

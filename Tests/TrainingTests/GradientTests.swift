@@ -1,7 +1,7 @@
 // Finite-difference checks of every backward pass against a Double-precision reference forward.
 import XCTest
 import SRCNN
-@testable import SRCNNTraining
+import SRCNNTraining
 
 /// Double reference: valid conv on (C, N, H, W).
 func refConv(_ x: [Double], _ w: [Double], _ b: [Double], _ s: ConvShape) -> [Double] {

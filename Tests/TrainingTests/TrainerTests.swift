@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 import SRCNN
 import SRCNNImageIO
-@testable import SRCNNTraining
+import SRCNNTraining
 
 enum TrainPaths {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
