@@ -210,7 +210,23 @@ public final class Trainer {
         let spe = stepsPerEpoch, N = config.batch
         var bi: [Float] = [], bl: [Float] = []
         bi.reserveCapacity(N * data.size * data.size); bl.reserveCapacity(N * data.labelSide * data.labelSide)
+        func stopNow(_ t0: Date) throws -> Stop? {
+            if cancel?.isCancelled == true {
+                state.seconds += Date().timeIntervalSince(t0)
+                try saveCheckpoint()
+                log("interrupted at epoch \(state.epoch + 1) step \(state.step); checkpoint saved")
+                return .cancelled
+            }
+            if let maxSteps, state.step >= maxSteps {
+                state.seconds += Date().timeIntervalSince(t0)
+                try saveCheckpoint()
+                return .maxSteps
+            }
+            return nil
+        }
         while state.epoch < config.epochs {
+            // Checked before a new epoch draws its shuffle, so a checkpoint at an epoch boundary resumes exactly.
+            if state.stepInEpoch == 0, let stop = try stopNow(Date()) { return stop }
             if state.stepInEpoch == 0 {
                 state.epochRNG = state.nextRNG
                 var r = SplitMix64(seed: state.epochRNG)
@@ -222,17 +238,7 @@ public final class Trainer {
             let startStep = state.stepInEpoch
             var lastReport = t0
             while state.stepInEpoch < spe {
-                if cancel?.isCancelled == true {
-                    state.seconds += Date().timeIntervalSince(t0)
-                    try saveCheckpoint()
-                    log("interrupted at epoch \(state.epoch + 1) step \(state.step); checkpoint saved")
-                    return .cancelled
-                }
-                if let maxSteps, state.step >= maxSteps {
-                    state.seconds += Date().timeIntervalSince(t0)
-                    try saveCheckpoint()
-                    return .maxSteps
-                }
+                if state.stepInEpoch > 0, let stop = try stopNow(t0) { return stop }
                 let first = state.stepInEpoch * N
                 let idx = (first..<(first + N)).map { perm[$0 % perm.count] }
                 data.gather(idx[...], inputs: &bi, labels: &bl)

@@ -86,9 +86,10 @@ final class TrainerTests: XCTestCase {
                     epochs: epochs, stepsPerEpoch: 20, threads: 2, micro: 3)
     }
 
-    /// 60 steps straight == 30 steps, checkpoint, a new trainer resuming for 30 more: bit-identical state.
+    /// 60 steps straight == k steps, checkpoint, a new trainer resuming for the rest: bit-identical state,
+    /// stopping mid-epoch (30) and at an epoch boundary (40), with Adam and with SGD.
     func testResumeIsBitIdentical() throws {
-        for kind in [OptimizerConfig.Kind.adam, .sgd] {
+        for (kind, stopAt) in [(OptimizerConfig.Kind.adam, 30), (.adam, 40), (.sgd, 30), (.sgd, 20)] {
             var c = config()
             c.optimizer = kind == .adam ? OptimizerConfig(kind: .adam, lr: 3e-3) : OptimizerConfig(kind: .sgd, lr: 1e-2, lastLayerLR: 1e-3)
             let (data, val) = syntheticData(c)
@@ -102,14 +103,14 @@ final class TrainerTests: XCTestCase {
             let ck = dir.appendingPathComponent("run.ckpt").path
             let first = try Trainer(config: c, data: data, validation: val, outputs: TrainOutputs(checkpoint: ck))
             first.log = { _ in }
-            XCTAssertEqual(try first.run(maxSteps: 30), .maxSteps)   // stops mid-epoch 2
+            XCTAssertEqual(try first.run(maxSteps: stopAt), .maxSteps)
             var c2 = c
             c2.threads = 2
             let second = try Trainer(config: c2, data: data, validation: val, outputs: TrainOutputs(checkpoint: ck), resume: ck)
             second.log = { _ in }
-            XCTAssertEqual(second.state.step, 30)
+            XCTAssertEqual(second.state.step, stopAt)
             XCTAssertEqual(try second.run(), .finished)
-            XCTAssertEqual(second.model.params, straight.model.params, "\(kind) parameters")
+            XCTAssertEqual(second.model.params, straight.model.params, "\(kind) parameters, stop at \(stopAt)")
             XCTAssertEqual(second.optimizer.m, straight.optimizer.m)
             XCTAssertEqual(second.optimizer.v, straight.optimizer.v)
             XCTAssertEqual(second.best, straight.best)
