@@ -62,7 +62,13 @@ struct Train: ParsableCommand {
             var sources: [DispatchSourceSignal] = []
             for sig in [SIGINT, SIGTERM] {
                 let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                s.setEventHandler { cancel.cancel() }
+                s.setEventHandler {
+                    // A second signal while the checkpoint is pending: stop at once (the last checkpoint,
+                    // written atomically, stays intact).
+                    if cancel.isCancelled { printErr("srcnn: interrupted again; exiting without a new checkpoint"); Foundation.exit(130) }
+                    printErr("srcnn: stopping after this step (checkpoint follows; signal again to quit at once)")
+                    cancel.cancel()
+                }
                 s.resume(); sources.append(s)
             }
             defer { sources.forEach { $0.cancel() } }
