@@ -57,7 +57,6 @@ final class Worker {
     private(set) var cols: [UnsafeMutablePointer<Float>]   // cols[l]: im2col of acts[l]
     let scratch: UnsafeMutablePointer<Float>  // w^T dy before col2im
     var gradA: UnsafeMutablePointer<Float>, gradB: UnsafeMutablePointer<Float>   // activation gradients
-    let grads: UnsafeMutablePointer<Float>    // this worker's parameter gradients
     private var owned: [UnsafeMutablePointer<Float>] = []
 
     private func alloc(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -85,12 +84,10 @@ final class Worker {
         acts = []; cols = []; scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxCol))
         gradA = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxAct))
         gradB = UnsafeMutablePointer<Float>.allocate(capacity: max(1, maxAct))
-        grads = UnsafeMutablePointer<Float>.allocate(capacity: arch.parameterCount)
-        owned = [scratch, gradA, gradB, grads]
+        owned = [scratch, gradA, gradB]
         scratch.initialize(repeating: 0, count: max(1, maxCol))
         gradA.initialize(repeating: 0, count: max(1, maxAct))
         gradB.initialize(repeating: 0, count: max(1, maxAct))
-        grads.initialize(repeating: 0, count: arch.parameterCount)
         for (inCount, colCount) in sizes { a.append(alloc(inCount)); c.append(alloc(colCount)) }
         a.append(alloc(micro * side * side))
         acts = a; cols = c
@@ -99,9 +96,9 @@ final class Worker {
     deinit { for p in owned { p.deallocate() } }
 
     /// Forward + backward of `n` <= micro patches; inputs (n, p, p) and labels (n, o, o) contiguous.
-    /// Gradients of the loss normalised by `batch` are added to `grads`; returns the sum of squared errors.
+    /// Gradients of the loss normalised by `batch` are added to `grads` (a chunk's buffer); returns the sum of squared errors.
     func run(params: UnsafePointer<Float>, inputs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
-             n: Int, batch: Int) -> Double {
+             n: Int, batch: Int, grads: UnsafeMutablePointer<Float>) -> Double {
         let L = views.count
         var shapes: [ConvShape] = []
         var side = patch
@@ -197,15 +194,30 @@ public final class Model {
         }, metadata: metadata)
     }
 
+    /// The batch is cut into this many fixed chunks (fewer for tiny batches), each with its own gradient buffer,
+    /// summed in chunk order: results do not depend on the thread count or on which thread ran which chunk,
+    /// and a thread slowed by other load does not hold the step up (threads take chunks as they free up).
+    public static let gradientChunks = 8
+    private var chunkGrads: [UnsafeMutablePointer<Float>] = []
+    deinit { for p in chunkGrads { p.deallocate() } }
+
     /// Forward + backward over a batch: `inputs` (N, patch, patch), `labels` (N, o, o) with o = `labelSide`.
     /// Overwrites `grads` with dL/dparams of L = 1/(2N) sum (y - t)^2; returns the mean squared error per pixel.
-    /// Deterministic: each thread takes a fixed contiguous part, parts are summed in thread order.
+    /// Deterministic and independent of `threads` (see `gradientChunks`).
     @discardableResult
     public func step(inputs: UnsafePointer<Float>, labels: UnsafePointer<Float>, batch N: Int) -> Double {
-        let T = min(threads, N)
-        let p2 = patch * patch, o2 = labelSide * labelSide
-        var sse = [Double](repeating: 0, count: T)
+        let C = min(Model.gradientChunks, N), T = min(threads, C)
+        let p2 = patch * patch, o2 = labelSide * labelSide, np = grads.count
+        while chunkGrads.count < C {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: np)
+            p.initialize(repeating: 0, count: np)
+            chunkGrads.append(p)
+        }
+        var sse = [Double](repeating: 0, count: C)
         let ws = workers
+        let cg = chunkGrads
+        let lock = NSLock()
+        var next = 0
         params.withUnsafeBufferPointer { pp in
             let P = pp.baseAddress!
             let inAddr = UnsafeMutablePointer(mutating: inputs), labAddr = UnsafeMutablePointer(mutating: labels)
@@ -213,24 +225,29 @@ public final class Model {
                 let S = sp.baseAddress!
                 DispatchQueue.concurrentPerform(iterations: T) { t in
                     let w = ws[t]
-                    w.grads.update(repeating: 0, count: w.arch.parameterCount)
-                    let lo = N * t / T, hi = N * (t + 1) / T
-                    var acc = 0.0
-                    var i = lo
-                    while i < hi {
-                        let n = min(w.micro, hi - i)
-                        acc += w.run(params: P, inputs: inAddr + i * p2, labels: labAddr + i * o2, n: n, batch: N)
-                        i += n
+                    while true {
+                        lock.lock(); let c = next; next += 1; lock.unlock()
+                        guard c < C else { break }
+                        let g = cg[c]
+                        g.update(repeating: 0, count: np)
+                        let lo = N * c / C, hi = N * (c + 1) / C
+                        var acc = 0.0
+                        var i = lo
+                        while i < hi {
+                            let n = min(w.micro, hi - i)
+                            acc += w.run(params: P, inputs: inAddr + i * p2, labels: labAddr + i * o2, n: n, batch: N, grads: g)
+                            i += n
+                        }
+                        S[c] = acc
                     }
-                    S[t] = acc
                 }
             }
         }
         grads.withUnsafeMutableBufferPointer { g in
             g.update(repeating: 0)
-            for t in 0..<T {
-                let wg = ws[t].grads
-                for i in 0..<g.count { g[i] += wg[i] }
+            for c in 0..<C {
+                let cgc = cg[c]
+                for i in 0..<np { g[i] += cgc[i] }
             }
         }
         return sse.reduce(0, +) / Double(N * o2)

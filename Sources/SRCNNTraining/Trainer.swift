@@ -50,7 +50,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// The fields a resumed run must share with its checkpoint (epochs and threads may change); nil if they agree.
+    /// The fields a resumed run must share with its checkpoint (epochs and threads may change: results do not
+    /// depend on the thread count); nil if they agree.
     public func mismatchDescription(_ other: TrainConfig) -> String? { mismatch(other) }
 
     func mismatch(_ other: TrainConfig) -> String? {
@@ -92,8 +93,6 @@ public final class Trainer {
     /// Progress lines (per epoch, and within an epoch every `reportSeconds`).
     public var log: (String) -> Void = { print($0) }
     public var reportSeconds = 10.0
-    /// Set when a resumed run splits batches differently from the checkpointed one (not bit-identical).
-    public private(set) var resumeNote: String?
 
     /// A fresh run (initial parameters from `initial`, else random from the seed), or, with `resume`,
     /// the run saved there: its config must match `config` apart from epochs and threads.
@@ -114,8 +113,6 @@ public final class Trainer {
                 throw SRCNNError.invalidArgument("checkpoint \(resume) does not match this run: \(m)")
             }
             st = ck.state; params = ck.params; best = ck.best
-            resumeNote = ck.config.threads == config.threads && ck.config.micro == config.micro ? nil
-                : "note: \(ck.config.threads) thread(s) in the checkpoint, \(config.threads) now: results will differ in the last bits from an uninterrupted run"
             optimizer.m = ck.m; optimizer.v = ck.v; optimizer.t = st.optimizerSteps
         } else {
             params = initial ?? Model.initialParameters(config.arch, seed: config.seed, std: config.initStd)
@@ -202,7 +199,6 @@ public final class Trainer {
     /// (checked between steps). Saves a checkpoint every epoch and when stopping early.
     @discardableResult
     public func run(maxSteps: Int? = nil, cancel: CancelFlag? = nil) throws -> Stop {
-        if let resumeNote { log(resumeNote); self.resumeNote = nil }
         if state.bicubicPSNR == nil { state.bicubicPSNR = bicubicPSNR }
         if state.step == 0, let b = state.bicubicPSNR {
             log(String(format: "val bicubic PSNR %.3f dB on %d image(s)", b, validation.count))

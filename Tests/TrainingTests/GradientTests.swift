@@ -116,9 +116,21 @@ final class GradientTests: XCTestCase {
         for i in 0..<arch.parameterCount {
             assertClose(model.grads[i], numericGrad(p0, i, h: 1e-5, refLoss), rel: 5e-3, abs: 1e-4, "param \(i)")
         }
-        // Threads and micro-batches change only rounding.
+        // Micro-batches change only rounding; the thread count changes nothing at all.
         let one = try Model(arch: arch, patch: patch, params: p0.map(Float.init), threads: 1, micro: 64)
         one.step(inputs: fin, labels: flab, batch: N)
         for i in 0..<arch.parameterCount { XCTAssertEqual(one.grads[i], model.grads[i], accuracy: 1e-4) }
+        let big = 21   // more than gradientChunks patches
+        var r2 = SplitMix64(seed: 5)
+        let bin = (0..<(big * patch * patch)).map { _ in Float(r2.nextUniform()) }
+        let blab = (0..<(big * o * o)).map { _ in Float(r2.nextUniform()) }
+        var results: [[Float]] = []
+        for t in [1, 2, 3] {
+            let m = try Model(arch: arch, patch: patch, params: p0.map(Float.init), threads: t, micro: 2)
+            m.step(inputs: bin, labels: blab, batch: big)
+            results.append(m.grads)
+        }
+        XCTAssertEqual(results[0], results[1])
+        XCTAssertEqual(results[0], results[2])
     }
 }
