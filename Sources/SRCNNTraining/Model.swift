@@ -75,9 +75,10 @@ final class Worker {
         for (l, v) in views.enumerated() {
             let s = ConvShape(inChannels: v.inChannels, outChannels: v.outChannels, kernel: v.kernel,
                               batch: micro, height: side, width: side)
-            sizes.append((s.inputCount, s.colCount))
+            let direct = v.outChannels == 1   // computed without im2col
+            sizes.append((s.inputCount, direct ? 1 : s.colCount))
             maxAct = max(maxAct, s.inputCount, s.outputCount)
-            if l > 0 { maxCol = max(maxCol, s.colCount) }
+            if l > 0, !direct { maxCol = max(maxCol, s.colCount) }
             side = s.outHeight
         }
         // Allocation through a helper needs self; fill stored properties first with placeholders.
@@ -110,7 +111,11 @@ final class Worker {
         acts[0].update(from: inputs, count: n * patch * patch)
         for l in 0..<L {
             let v = views[l], s = shapes[l]
-            Ops.convForward(acts[l], params + v.weightOffset, params + v.biasOffset, acts[l + 1], s, col: cols[l])
+            if v.outChannels == 1 {
+                Ops.convForwardSingle(acts[l], params + v.weightOffset, params + v.biasOffset, acts[l + 1], s)
+            } else {
+                Ops.convForward(acts[l], params + v.weightOffset, params + v.biasOffset, acts[l + 1], s, col: cols[l])
+            }
             if l < L - 1 { Ops.reluForward(acts[l + 1], count: s.outputCount) }
         }
         let sse = Ops.mseForwardBackward(acts[L], labels, count: shapes[L - 1].outputCount, batch: batch, dy: gradA)
@@ -118,8 +123,13 @@ final class Worker {
         for l in stride(from: L - 1, through: 0, by: -1) {
             let v = views[l], s = shapes[l]
             if l < L - 1 { Ops.reluBackward(acts[l + 1], gradA, count: s.outputCount) }
-            Ops.convBackward(gradA, params + v.weightOffset, col: cols[l], grads + v.weightOffset, grads + v.biasOffset,
-                             l > 0 ? gradB : nil, scratch: l > 0 ? scratch : nil, s)
+            if v.outChannels == 1 {
+                Ops.convBackwardSingle(gradA, params + v.weightOffset, x: acts[l], grads + v.weightOffset, grads + v.biasOffset,
+                                       l > 0 ? gradB : nil, s)
+            } else {
+                Ops.convBackward(gradA, params + v.weightOffset, col: cols[l], grads + v.weightOffset, grads + v.biasOffset,
+                                 l > 0 ? gradB : nil, scratch: l > 0 ? scratch : nil, s)
+            }
             swap(&gradA, &gradB)
         }
         return sse

@@ -123,6 +123,87 @@ public enum Ops {
         }
     }
 
+    /// d[0..<n] += a * s[0..<n], 8 wide.
+    @inline(__always)
+    static func axpyRow(_ a: Float, _ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        let dr = UnsafeMutableRawPointer(d), sr = UnsafeRawPointer(s)
+        let av = SIMD8<Float>(repeating: a)
+        var i = 0
+        while i + 8 <= n {
+            let v = dr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) + av * sr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            dr.storeBytes(of: v, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { d[i] += a * s[i]; i += 1 }
+    }
+
+    /// sum s1[i] * s2[i] with 8 partial sums.
+    @inline(__always)
+    static func dotRow(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b)
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            acc += ar.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) * br.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
+    /// Forward of a layer with one output channel (SRCNN's last), computed directly (no im2col: a GEMM with
+    /// one row would spend its time writing and reading the column matrix). x (Cin, N, H, W) -> y (1, N, Ho, Wo).
+    public static func convForwardSingle(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                         _ y: UnsafeMutablePointer<Float>, _ s: ConvShape) {
+        precondition(s.outChannels == 1)
+        let k = s.kernel, H = s.height, W = s.width, ho = s.outHeight, wo = s.outWidth, N = s.batch
+        y.update(repeating: b[0], count: s.outputCount)
+        for n in 0..<N {
+            for c in 0..<s.inChannels {
+                let plane = x + (c * N + n) * H * W
+                for r in 0..<k {
+                    for q in 0..<k {
+                        let a = w[(c * k + r) * k + q]
+                        for yy in 0..<ho { axpyRow(a, plane + (yy + r) * W + q, y + (n * ho + yy) * wo, wo) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward of `convForwardSingle`: dw (1, Cin, k, k) += correlation of x with dy, db += sum dy,
+    /// dx (Cin, N, H, W) = w spread by dy (overwritten) if given.
+    public static func convBackwardSingle(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, x: UnsafePointer<Float>,
+                                          _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>,
+                                          _ dx: UnsafeMutablePointer<Float>?, _ s: ConvShape) {
+        precondition(s.outChannels == 1)
+        let k = s.kernel, H = s.height, W = s.width, ho = s.outHeight, wo = s.outWidth, N = s.batch
+        db[0] += rowSum(dy, s.outputCount)
+        if let dx { dx.update(repeating: 0, count: s.inputCount) }
+        for n in 0..<N {
+            for c in 0..<s.inChannels {
+                let plane = x + (c * N + n) * H * W
+                for r in 0..<k {
+                    for q in 0..<k {
+                        var acc: Float = 0
+                        for yy in 0..<ho { acc += dotRow(dy + (n * ho + yy) * wo, plane + (yy + r) * W + q, wo) }
+                        dw[(c * k + r) * k + q] += acc
+                    }
+                }
+                if let dx {
+                    let dplane = dx + (c * N + n) * H * W
+                    for r in 0..<k {
+                        for q in 0..<k {
+                            let a = w[(c * k + r) * k + q]
+                            for yy in 0..<ho { axpyRow(a, dy + (n * ho + yy) * wo, dplane + (yy + r) * W + q, wo) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// ReLU in place: y = max(0, x), any shape of `count` values.
     public static func reluForward(_ x: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { x[i] = max(0, x[i]) }

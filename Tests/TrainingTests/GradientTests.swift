@@ -65,6 +65,36 @@ final class GradientTests: XCTestCase {
         for i in db.indices { XCTAssertEqual(db2[i], 2 * db[i], accuracy: 1e-5 * max(1, abs(db[i]))) }
     }
 
+    /// The direct single-output-channel path against finite differences and against the GEMM path.
+    func testSingleOutputConvGradients() {
+        let s = ConvShape(inChannels: 3, outChannels: 1, kernel: 3, batch: 2, height: 7, width: 13)
+        var rng = SplitMix64(seed: 11)
+        let x = randoms(s.inputCount, &rng), w = randoms(s.weightCount, &rng, scale: 0.5)
+        let b = randoms(1, &rng), R = randoms(s.outputCount, &rng)
+        func loss(_ x: [Double], _ w: [Double], _ b: [Double]) -> Double {
+            zip(refConv(x, w, b, s), R).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let xf = x.map(Float.init), wf = w.map(Float.init), bf = b.map(Float.init), Rf = R.map(Float.init)
+        var y = [Float](repeating: 0, count: s.outputCount)
+        Ops.convForwardSingle(xf, wf, bf, &y, s)
+        let yr = refConv(x, w, b, s)
+        for i in y.indices { XCTAssertEqual(Double(y[i]), yr[i], accuracy: 1e-5) }
+        var dw = [Float](repeating: 0, count: s.weightCount), db: [Float] = [0]
+        var dx = [Float](repeating: 0, count: s.inputCount)
+        Ops.convBackwardSingle(Rf, wf, x: xf, &dw, &db, &dx, s)
+        for i in 0..<s.weightCount { assertClose(dw[i], numericGrad(w, i) { loss(x, $0, b) }, "dw[\(i)]") }
+        assertClose(db[0], numericGrad(b, 0) { loss(x, w, $0) }, "db")
+        for i in 0..<s.inputCount { assertClose(dx[i], numericGrad(x, i) { loss($0, w, b) }, "dx[\(i)]") }
+        // Same as the GEMM path.
+        var y2 = y, col = [Float](repeating: 0, count: s.colCount), scratch = col
+        Ops.convForward(xf, wf, bf, &y2, s, col: &col)
+        for i in y.indices { XCTAssertEqual(y[i], y2[i], accuracy: 1e-5) }
+        var dw2 = [Float](repeating: 0, count: s.weightCount), db2: [Float] = [0], dx2 = dx
+        Ops.convBackward(Rf, wf, col: col, &dw2, &db2, &dx2, scratch: &scratch, s)
+        for i in dw.indices { XCTAssertEqual(dw[i], dw2[i], accuracy: 1e-4) }
+        for i in dx.indices { XCTAssertEqual(dx[i], dx2[i], accuracy: 1e-5) }
+    }
+
     func testReLUGradient() {
         var rng = SplitMix64(seed: 2)
         // Keep values away from the kink so the central difference is exact.
