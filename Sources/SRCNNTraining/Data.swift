@@ -47,6 +47,7 @@ public struct PatchSet: Sendable {
     /// Adds the patches of one HR luma plane (values 0...1) under the benchmark degradation
     /// (modcrop, MATLAB bicubic down by 1/scale and back up), with the augmentations of `settings`.
     public mutating func add(hrLuma: Plane, scale: Int, settings: PatchSettings) {
+        precondition(settings.size == size && settings.stride >= 1, "patch settings do not match this set")
         var bases = [hrLuma]
         for f in settings.downscales where f > 0 && f < 1 {
             let w = Int((Double(hrLuma.width) * f).rounded()), h = Int((Double(hrLuma.height) * f).rounded())
@@ -55,7 +56,8 @@ public struct PatchSet: Sendable {
         for base in bases {
             for t in 0..<(settings.flips ? 8 : 1) {
                 let img = t == 0 ? base : PatchSet.transform(base, t)
-                guard img.width >= size * 1, img.height >= size, img.width >= 2 * scale, img.height >= 2 * scale else { continue }
+                // Images smaller than a patch (after modcrop) give no patches.
+                guard img.width >= size, img.height >= size, img.width >= 2 * scale, img.height >= 2 * scale else { continue }
                 let (hr, bic) = BenchmarkProtocol.degrade(img, scale: scale)
                 addPatches(input: bic, label: hr, stride: settings.stride)
             }
