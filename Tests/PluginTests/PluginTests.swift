@@ -1,0 +1,2 @@
+import XCTest
+final class PluginPlaceholderTests: XCTestCase { func testNothing() {} }
