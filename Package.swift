@@ -47,6 +47,6 @@ let package = Package(
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
         .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn"]),
-        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "srcnn-upscale"]),
+        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn-upscale"]),
     ]
 )

@@ -1,2 +1,177 @@
+// The GIMP plug-in in real headless GIMP 2.10: each test gets a fresh GIMP2_DIRECTORY with the freshly
+// built plug-in installed, runs Script-Fu through gimp-console and checks stderr and the files written.
+import Foundation
+import SRCNN
+import SRCNNImageIO
 import XCTest
-final class PluginPlaceholderTests: XCTestCase { func testNothing() {} }
+
+final class PluginTests: XCTestCase {
+    /// A small random SRCNN (fast) written into the profile's folder.
+    func writeWeights(_ gimp: GimpProfile, name: String = "random.safetensors", seed: UInt64 = 7) throws -> (String, Network) {
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: seed)
+        let path = gimp.path(name)
+        try net.write(to: path)
+        return (path, net)
+    }
+
+    func writeImage(_ gimp: GimpProfile, name: String, width: Int, height: Int, channels: Int, seed: UInt64 = 1) throws -> String {
+        let path = gimp.path(name)
+        try ImageFile.save(RasterImage(width: width, height: height,
+                                       planes: testPlanes(width: width, height: height, count: channels, seed: seed),
+                                       depth: .u8), to: path)
+        return path
+    }
+
+    /// Load, upscale with the plug-in, save.
+    func upscaleCommand(_ input: String, _ output: String, scale: String, weights: String) -> String {
+        """
+        (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+               (d (car (gimp-image-get-active-drawable img))))
+          (plug-in-srcnn-upscale RUN-NONINTERACTIVE img d \(scale) \(scm(weights)))
+          (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(output)) \(scm(output))))
+        """
+    }
+
+    /// Load, scale the whole image with GIMP's cubic interpolation (what the plug-in does first), save.
+    func bicubicCommand(_ input: String, _ output: String, width: Int, height: Int) -> String {
+        """
+        (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input))))))
+          (gimp-context-push)
+          (gimp-context-set-interpolation INTERPOLATION-CUBIC)
+          (gimp-image-scale img \(width) \(height))
+          (gimp-context-pop)
+          (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(output)) \(scm(output))))
+        """
+    }
+
+    /// The engine on GIMP's bicubic pixels: SRCNN on Y (grey: on the grey value), chroma and alpha as they are.
+    func engineResult(_ bicubic: RasterImage, _ net: Network) throws -> [Plane] {
+        var planes = bicubic.planes
+        let packed = PackedNetwork(net)
+        if planes.count >= 3 {
+            let ycc = Colour.rgbToYCbCr(planes[0], planes[1], planes[2])
+            var y = try packed.forward(ycc.y), cb = ycc.cb, cr = ycc.cr
+            Colour.yCbCrToRGBInPlace(&y, &cb, &cr)
+            planes[0] = y; planes[1] = cb; planes[2] = cr
+        } else {
+            planes[0] = try packed.forward(planes[0])
+        }
+        return planes.map { $0.map { min(max($0, 0), 1) } }
+    }
+
+    func assertClose(_ a: [Plane], _ b: [Plane], tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, file: file, line: line)
+        for (i, (p, q)) in zip(a, b).enumerated() {
+            XCTAssertEqual(p.width, q.width, file: file, line: line)
+            XCTAssertEqual(p.height, q.height, file: file, line: line)
+            guard p.width == q.width, p.height == q.height else { return }
+            XCTAssertLessThanOrEqual(p.maxAbsDifference(q), tolerance, "plane \(i)", file: file, line: line)
+        }
+    }
+
+    func testRGBx2IsEngineSRCNNOnGimpBicubic() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, net) = try writeWeights(gimp)
+        let input = try writeImage(gimp, name: "in.png", width: 40, height: 30, channels: 3)
+        let out = gimp.path("out.png"), bic = gimp.path("bicubic.png")
+        let r = try gimp.batch([upscaleCommand(input, out, scale: "2.0", weights: weights),
+                                bicubicCommand(input, bic, width: 80, height: 60)])
+        XCTAssertFalse(r.failed, r.stderr)
+        let result = try ImageFile.load(out)
+        XCTAssertEqual([result.width, result.height, result.planes.count], [80, 60, 3])
+        XCTAssertEqual(result.depth, .u8)
+        let expected = try engineResult(try ImageFile.load(bic), net)
+        // The plug-in computes in float and GIMP rounds to 8 bits once: within one step of 1/255.
+        assertClose(result.planes, expected, tolerance: 1.0 / 255 + 1e-5)
+    }
+
+    func testGreyAlphaX3AndFractionalScale() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, net) = try writeWeights(gimp, seed: 11)
+        let input = try writeImage(gimp, name: "in.png", width: 21, height: 17, channels: 2, seed: 5)
+        let out3 = gimp.path("out3.png"), bic = gimp.path("bicubic.png"), outF = gimp.path("out-2.5.png")
+        let r = try gimp.batch([upscaleCommand(input, out3, scale: "3.0", weights: weights),
+                                bicubicCommand(input, bic, width: 63, height: 51),
+                                upscaleCommand(input, outF, scale: "2.5", weights: weights)])
+        XCTAssertFalse(r.failed, r.stderr)
+        let result = try ImageFile.load(out3)
+        XCTAssertEqual([result.width, result.height, result.planes.count], [63, 51, 2])
+        let expected = try engineResult(try ImageFile.load(bic), net)
+        assertClose(result.planes, expected, tolerance: 1.0 / 255 + 1e-5)
+        let frac = try ImageFile.load(outF)
+        XCTAssertEqual([frac.width, frac.height], [53, 43])   // round(21 * 2.5), round(17 * 2.5)
+    }
+
+    func testShippedWeightsAreUsedWhenWeightsIsEmpty() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 3)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x2.safetensors").path)
+        let input = try writeImage(gimp, name: "in.png", width: 16, height: 12, channels: 3)
+        let out = gimp.path("out.png")
+        let r = try gimp.batch([upscaleCommand(input, out, scale: "2.0", weights: "")])
+        XCTAssertFalse(r.failed, r.stderr)
+        let result = try ImageFile.load(out)
+        XCTAssertEqual([result.width, result.height, result.planes.count], [32, 24, 3])
+    }
+
+    /// One batch command: load `input`, run each attempt under `catch` (an error aborts that attempt only;
+    /// a successful one saves out<i>.png), then save the image as it is to after.png.
+    func attemptsCommand(_ gimp: GimpProfile, input: String, prepare: String = "", attempts: [(String, String)]) -> String {
+        var body = ""
+        for (i, a) in attempts.enumerated() {
+            let out = gimp.path("out\(i).png")
+            body += """
+                (catch #f
+                  (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(a.0) \(scm(a.1)))
+                  (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(out)) \(scm(out))))
+
+              """
+        }
+        let after = gimp.path("after.png")
+        return """
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input))))))
+              \(prepare)
+            \(body)
+              (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(after)) \(scm(after))))
+            """
+    }
+
+    func testIndexedImageIsRefusedAndLeftUnchanged() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let input = try writeImage(gimp, name: "in.png", width: 20, height: 10, channels: 3)
+        let indexed = "(gimp-image-convert-indexed img 0 0 16 FALSE FALSE \"\")"
+        let r = try gimp.batch([attemptsCommand(gimp, input: input, prepare: indexed, attempts: [("2.0", weights)]),
+                                // Uncaught, as a user's batch script would see it: an execution error, not a calling error.
+                                "(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))) \(indexed)"
+                                    + " (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) 2.0 \(scm(weights))))"])
+        XCTAssertTrue(r.stderr.contains("convert to RGB first"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("batch command experienced an execution error"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("Procedure execution of plug-in-srcnn-upscale failed: SRCNN Upscale: indexed"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("Plug-in crashed"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: gimp.path("out0.png")))
+        let unchanged = try ImageFile.load(gimp.path("after.png"))
+        XCTAssertEqual([unchanged.width, unchanged.height], [20, 10])
+    }
+
+    func testBadScaleAndBadWeightsAreErrorsThatLeaveTheImageAlone() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let corrupt = gimp.path("corrupt.safetensors")
+        try Data("this is not a safetensors file".utf8).write(to: URL(fileURLWithPath: corrupt))
+        let input = try writeImage(gimp, name: "in.png", width: 20, height: 10, channels: 3)
+        let cases: [(String, String, String)] = [("9.0", weights, "out of range"), ("0.5", weights, "out of range"),
+                                                 ("2.0", corrupt, "cannot use weights"),
+                                                 ("2.0", gimp.path("missing.safetensors"), "cannot read weights file"),
+                                                 ("2.0", "", "no shipped weights found")]
+        let r = try gimp.batch([attemptsCommand(gimp, input: input, attempts: cases.map { ($0.0, $0.1) })])
+        XCTAssertFalse(r.stderr.contains("Plug-in crashed"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("batch command executed successfully"), r.stderr)
+        for (i, c) in cases.enumerated() {
+            XCTAssertTrue(r.stderr.contains(c.2), "\(c): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: gimp.path("out\(i).png")), "\(c)")
+        }
+        let unchanged = try ImageFile.load(gimp.path("after.png"))
+        XCTAssertEqual([unchanged.width, unchanged.height], [20, 10])
+    }
+}
