@@ -41,7 +41,10 @@ let package = Package(
         .systemLibrary(name: "CGimp", path: "Sources/CGimp", pkgConfig: "gimpui-2.0",
                        providers: [.apt(["libgimp2.0-dev", "libgtk2.0-dev"])]),
         // The plug-in's Swift side (PDB registration, GEGL pixels, undo, progress), exported with @_cdecl.
-        .target(name: "SRCNNGimp", dependencies: ["SRCNN", "CGimp"], swiftSettings: fast),
+        .target(name: "SRCNNGimp", dependencies: ["SRCNN", "CGimp", "SRCNNGimpUI"], swiftSettings: fast),
+        // The GTK2 dialog, in C (gimp_dialog_new is variadic).
+        .target(name: "SRCNNGimpUI", dependencies: ["CGimp"],
+                cSettings: [.define("GLIB_DISABLE_DEPRECATION_WARNINGS")]),
         // The plug-in executable: PLUG_IN_INFO + MAIN() in C, forwarding to libSRCNNGimp.so beside it.
         .executableTarget(name: "srcnn-upscale", dependencies: ["CGimp"], path: "Plugin/shim"),
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"], exclude: ["Fixtures"]),

@@ -111,7 +111,8 @@ private func run(_ param: UnsafePointer<GimpParam>) throws {
         }
     }
     try upscale(image: image, drawable: drawable, settings: settings)
-    if runMode == GIMP_RUN_INTERACTIVE { saveLastValues(settings) }
+    // Remembered after every successful run, so Filters → Repeat (RUN-WITH-LAST-VALS) repeats it.
+    saveLastValues(settings)
     if runMode != GIMP_RUN_NONINTERACTIVE { gimp_displays_flush() }
 }
 
