@@ -79,12 +79,14 @@ final class GimpProfile {
     func path(_ name: String) -> String { root.appendingPathComponent(name).path }
 
     /// Runs each Script-Fu command as one `-b`, then quits; 120 s timeout so a hang fails instead of stalling.
-    func batch(_ commands: [String]) throws -> GimpResult {
-        try GimpProfile.runGimp(commands.flatMap { ["-b", $0] } + ["-b", "(gimp-quit 0)"], profile: profile, home: root)
+    /// `display`: the X display plug-in dialogs may use (none by default: headless).
+    func batch(_ commands: [String], display: String? = nil) throws -> GimpResult {
+        try GimpProfile.runGimp(commands.flatMap { ["-b", $0] } + ["-b", "(gimp-quit 0)"], profile: profile, home: root,
+                                display: display)
     }
 
     /// `fast`: without data (brushes, gradients...) and fonts, which the tests do not need (much quicker start).
-    static func runGimp(_ args: [String], profile: URL, home: URL, fast: Bool = true) throws -> GimpResult {
+    static func runGimp(_ args: [String], profile: URL, home: URL, fast: Bool = true, display: String? = nil) throws -> GimpResult {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
         p.arguments = ["120", PluginPaths.gimpConsole, "-i"] + (fast ? ["-d", "-f"] : []) + args
@@ -92,6 +94,8 @@ final class GimpProfile {
         env["GIMP2_DIRECTORY"] = profile.path
         env["HOME"] = home.path
         env["SRCNN_WEIGHTS_DIR"] = nil
+        env["DISPLAY"] = display
+        env["WAYLAND_DISPLAY"] = nil
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -128,5 +132,79 @@ func testPlanes(width: Int, height: Int, count: Int, seed: UInt64) -> [Plane] {
             }
         }
         return p
+    }
+}
+
+/// Runs a command to completion (for xdotool); returns its status and stdout.
+@discardableResult
+func runTool(_ path: String, _ args: [String], env extra: [String: String] = [:]) throws -> (Int32, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in extra { env[k] = v }
+    p.environment = env
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A private Xvfb server for GUI tests; stopped (by its own process) on deinit.
+final class VirtualDisplay {
+    let name: String
+    private let process: Process
+
+    /// nil (after a SKIP line) when Xvfb or xdotool is missing outside CI; fails the test in CI.
+    static func start(file: StaticString = #filePath, line: UInt = #line) throws -> VirtualDisplay? {
+        for tool in ["/usr/bin/Xvfb", "/usr/bin/xdotool"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            if ProcessInfo.processInfo.environment["CI"] != nil {
+                XCTFail("\(tool) not installed (required in CI)", file: file, line: line)
+            } else {
+                print("SKIP: \(tool) not installed; run ./install.sh --deps-only")
+            }
+            return nil
+        }
+        // A display number nobody uses (no lock file).
+        var number = 90 + Int(ProcessInfo.processInfo.processIdentifier % 100)
+        while FileManager.default.fileExists(atPath: "/tmp/.X\(number)-lock") { number += 1 }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/Xvfb")
+        p.arguments = [":\(number)", "-screen", "0", "1024x768x24", "-nolisten", "tcp"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let d = VirtualDisplay(name: ":\(number)", process: p)
+        for _ in 0..<100 {   // up to 10 s for the server to accept clients
+            if try runTool("/usr/bin/xdotool", ["getdisplaygeometry"], env: ["DISPLAY": d.name]).0 == 0 { return d }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        XCTFail("Xvfb \(d.name) did not start", file: file, line: line)
+        return nil
+    }
+
+    private init(name: String, process: Process) { self.name = name; self.process = process }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func xdotool(_ args: [String]) throws -> (Int32, String) {
+        try runTool("/usr/bin/xdotool", args, env: ["DISPLAY": name])
+    }
+
+    /// Waits (up to `seconds`) for a window whose name matches; returns its id.
+    func waitForWindow(named pattern: String, seconds: Double) throws -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let (status, out) = try xdotool(["search", "--name", pattern])
+            if status == 0, let id = out.split(separator: "\n").first { return String(id) }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        return nil
     }
 }

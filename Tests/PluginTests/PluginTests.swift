@@ -174,4 +174,57 @@ final class PluginTests: XCTestCase {
         let unchanged = try ImageFile.load(gimp.path("after.png"))
         XCTAssertEqual([unchanged.width, unchanged.height], [20, 10])
     }
+
+    func testLastValuesAreRepeatedAndInteractiveWithoutDisplayFallsBack() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let input = try writeImage(gimp, name: "in.png", width: 10, height: 8, channels: 3)
+        let first = gimp.path("first.png"), repeated = gimp.path("repeated.png"), interactive = gimp.path("interactive.png")
+        // The later calls pass scale 2 and no weights (no shipped weights installed): only the remembered
+        // values (x3, the random weights) can make them succeed.
+        let r = try gimp.batch([upscaleCommand(input, first, scale: "3.0", weights: weights),
+                                upscaleCommand(input, repeated, scale: "2.0", weights: "")
+                                    .replacingOccurrences(of: "(plug-in-srcnn-upscale RUN-NONINTERACTIVE", with: "(plug-in-srcnn-upscale RUN-WITH-LAST-VALS"),
+                                upscaleCommand(input, interactive, scale: "2.0", weights: "")
+                                    .replacingOccurrences(of: "(plug-in-srcnn-upscale RUN-NONINTERACTIVE", with: "(plug-in-srcnn-upscale RUN-INTERACTIVE")])
+        XCTAssertFalse(r.failed, r.stderr)
+        for path in [first, repeated, interactive] {
+            let img = try ImageFile.load(path)
+            XCTAssertEqual([img.width, img.height], [30, 24], path)
+        }
+    }
+
+    /// The real dialog on a virtual display: set the scale to 3, press OK, the image grows x3 with the
+    /// shipped model ("Automatic").
+    func testDialogUnderXvfb() throws {
+        guard let gimp = try GimpProfile.make(), let display = try VirtualDisplay.start() else { return }
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 9)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x3.safetensors").path)
+        let input = try writeImage(gimp, name: "in.png", width: 12, height: 10, channels: 3)
+        let out = gimp.path("out.png")
+        let command = upscaleCommand(input, out, scale: "2.0", weights: "")
+            .replacingOccurrences(of: "(plug-in-srcnn-upscale RUN-NONINTERACTIVE", with: "(plug-in-srcnn-upscale RUN-INTERACTIVE")
+        final class Box: @unchecked Sendable { var result: Result<GimpResult, Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            box.result = Result { try gimp.batch([command], display: display.name) }
+            done.signal()
+        }
+        guard let window = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 60) else {
+            XCTFail("the dialog did not appear")
+            _ = done.wait(timeout: .now() + 130)
+            return
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", window])
+        _ = try display.xdotool(["key", "--window", window, "ctrl+a"])
+        _ = try display.xdotool(["type", "--window", window, "3"])
+        _ = try display.xdotool(["key", "--window", window, "Tab"])
+        _ = try display.xdotool(["key", "--window", window, "alt+o"])
+        XCTAssertEqual(done.wait(timeout: .now() + 130), .success)
+        let r = try XCTUnwrap(box.result).get()
+        XCTAssertFalse(r.failed, r.stderr)
+        let img = try ImageFile.load(out)
+        XCTAssertEqual([img.width, img.height, img.planes.count], [36, 30, 3])
+    }
 }
