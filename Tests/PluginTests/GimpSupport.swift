@@ -15,6 +15,9 @@ enum PluginPaths {
     static var shim: URL { buildFolder.appendingPathComponent("srcnn-upscale") }
     static var library: URL { buildFolder.appendingPathComponent("libSRCNNGimp.so") }
     static let gimpConsole = "/usr/bin/gimp-console"
+    /// The package root (this file is Tests/PluginTests/GimpSupport.swift).
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 }
 
 struct GimpResult {
@@ -69,6 +72,11 @@ final class GimpProfile {
         try fm.createDirectory(at: p.pluginFolder.appendingPathComponent("weights"), withIntermediateDirectories: true)
         try fm.copyItem(at: PluginPaths.shim, to: p.pluginFolder.appendingPathComponent("srcnn-upscale"))
         try fm.copyItem(at: PluginPaths.library, to: p.pluginFolder.appendingPathComponent("libSRCNNGimp.so"))
+        // The Script-Fu batch helpers, as install.sh installs them.
+        let scripts = p.profile.appendingPathComponent("scripts")
+        try fm.createDirectory(at: scripts, withIntermediateDirectories: true)
+        try fm.copyItem(at: PluginPaths.packageRoot.appendingPathComponent("Plugin/srcnn-batch.scm"),
+                        to: scripts.appendingPathComponent("srcnn-batch.scm"))
         return p
     }
 

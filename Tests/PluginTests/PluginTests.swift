@@ -227,4 +227,25 @@ final class PluginTests: XCTestCase {
         let img = try ImageFile.load(out)
         XCTAssertEqual([img.width, img.height, img.planes.count], [36, 30, 3])
     }
+
+    /// Plugin/srcnn-batch.scm: every matching file upscaled into the output folder under its own name.
+    func testBatchScript() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 4)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x2.safetensors").path)
+        let fm = FileManager.default
+        for d in ["in", "out", "out2"] { try fm.createDirectory(atPath: gimp.path(d), withIntermediateDirectories: true) }
+        _ = try writeImage(gimp, name: "in/a.jpg", width: 16, height: 12, channels: 3, seed: 1)
+        _ = try writeImage(gimp, name: "in/b.jpg", width: 10, height: 20, channels: 3, seed: 2)
+        _ = try writeImage(gimp, name: "in/c.png", width: 8, height: 8, channels: 1, seed: 3)
+        let r = try gimp.batch(["(srcnn-batch-upscale \(scm(gimp.path("in") + "/*.jpg")) \(scm(gimp.path("out") + "/")) 2.0)",
+                                "(srcnn-batch-upscale-with-weights \(scm(gimp.path("in") + "/*.png")) \(scm(gimp.path("out2"))) 3.0 \(scm(weights)))"])
+        XCTAssertFalse(r.failed, r.stderr)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: gimp.path("out")).sorted(), ["a.jpg", "b.jpg"])
+        let a = try ImageFile.load(gimp.path("out/a.jpg")), b = try ImageFile.load(gimp.path("out/b.jpg"))
+        XCTAssertEqual([a.width, a.height, b.width, b.height], [32, 24, 20, 40])
+        let c = try ImageFile.load(gimp.path("out2/c.png"))
+        XCTAssertEqual([c.width, c.height, c.planes.count], [24, 24, 1])
+    }
 }
