@@ -9,6 +9,7 @@
 #   ./install.sh --prefix DIR    install the tool under DIR (bin/srcnn, share/srcnn-upscale/weights)
 #   ./install.sh --gimp-dir DIR  install the plug-in into the GIMP profile DIR (same as GIMP2_DIRECTORY=DIR)
 #   ./install.sh --no-plugin     skip the GIMP plug-in
+#   ./install.sh --plugin-only   only the GIMP plug-in (not the `srcnn` tool)
 #   ./install.sh --uninstall     remove what a previous run installed (tool and plug-in)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +17,7 @@ cd "$(dirname "$0")"
 PREFIX="${HOME}/.local"
 GIMP_DIR="${GIMP2_DIRECTORY:-${HOME}/.config/GIMP/2.10}"
 PLUGIN=yes
+TOOL=yes
 MODE=install
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,7 +28,8 @@ while [ $# -gt 0 ]; do
     --gimp-dir) GIMP_DIR="$2"; shift ;;
     --gimp-dir=*) GIMP_DIR="${1#--gimp-dir=}" ;;
     --no-plugin) PLUGIN=no ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --plugin-only) TOOL=no ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -60,10 +63,14 @@ PLUGDIR="$GIMP_DIR/plug-ins/srcnn-upscale"
 SCRIPT="$GIMP_DIR/scripts/srcnn-batch.scm"
 
 if [ "$MODE" = uninstall ]; then
-  rm -f "$BIN"; rm -rf "$SHARE"
-  echo "install.sh: removed $BIN and $SHARE"
-  rm -rf "$PLUGDIR"; rm -f "$SCRIPT"
-  echo "install.sh: removed $PLUGDIR and $SCRIPT"
+  if [ "$TOOL" = yes ]; then
+    rm -f "$BIN"; rm -rf "$SHARE"
+    echo "install.sh: removed $BIN and $SHARE"
+  fi
+  if [ "$PLUGIN" = yes ]; then
+    rm -rf "$PLUGDIR" "$PLUGDIR.new"; rm -f "$SCRIPT"
+    echo "install.sh: removed $PLUGDIR and $SCRIPT"
+  fi
   exit 0
 fi
 
@@ -71,16 +78,18 @@ install_packages
 [ "$MODE" = deps ] && exit 0
 
 command -v swift >/dev/null || { echo "install.sh: the Swift toolchain (swift) is not on PATH; install Swift 6 from swift.org" >&2; exit 1; }
-swift build -c release --product srcnn
-mkdir -p "$PREFIX/bin" "$SHARE/weights"
-install -m 755 "$(swift build -c release --show-bin-path)/srcnn" "$BIN"
-if compgen -G "Weights/*.safetensors" >/dev/null; then
-  install -m 644 Weights/*.safetensors "$SHARE/weights/"
+if [ "$TOOL" = yes ]; then
+  swift build -c release --product srcnn
+  mkdir -p "$PREFIX/bin" "$SHARE/weights"
+  install -m 755 "$(swift build -c release --show-bin-path)/srcnn" "$BIN"
+  if compgen -G "Weights/*.safetensors" >/dev/null; then
+    install -m 644 Weights/*.safetensors "$SHARE/weights/"
+  fi
+  [ -f Weights/MODEL_CARD.md ] && install -m 644 Weights/MODEL_CARD.md "$SHARE/weights/"
+  echo "install.sh: installed $BIN"
+  echo "install.sh: weights in $SHARE/weights ($(ls "$SHARE/weights" | grep -c safetensors || true) models)"
+  echo "  try: $BIN upscale photo.jpg photo-x2.png --scale 2"
 fi
-[ -f Weights/MODEL_CARD.md ] && install -m 644 Weights/MODEL_CARD.md "$SHARE/weights/"
-echo "install.sh: installed $BIN"
-echo "install.sh: weights in $SHARE/weights ($(ls "$SHARE/weights" | grep -c safetensors || true) models)"
-echo "  try: $BIN upscale photo.jpg photo-x2.png --scale 2"
 
 [ "$PLUGIN" = yes ] || exit 0
 

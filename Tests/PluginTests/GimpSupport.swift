@@ -80,6 +80,13 @@ final class GimpProfile {
         return p
     }
 
+    /// An empty profile folder GIMP has never seen (for install.sh, which initialises it itself).
+    static func makeEmpty() throws -> GimpProfile {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("srcnn-gimp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return GimpProfile(root: root)
+    }
+
     private init(root: URL) { self.root = root }
 
     deinit { try? FileManager.default.removeItem(at: root) }
@@ -103,6 +110,9 @@ final class GimpProfile {
         env["HOME"] = home.path
         env["SRCNN_WEIGHTS_DIR"] = nil
         env["DISPLAY"] = display
+        // No Swift toolchain on the path or the loader path: the plug-in must not need it.
+        env["PATH"] = "/usr/bin:/bin"
+        env["LD_LIBRARY_PATH"] = nil
         env["WAYLAND_DISPLAY"] = nil
         p.environment = env
         let out = Pipe(), err = Pipe()

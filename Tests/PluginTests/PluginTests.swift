@@ -248,4 +248,46 @@ final class PluginTests: XCTestCase {
         let c = try ImageFile.load(gimp.path("out2/c.png"))
         XCTAssertEqual([c.width, c.height, c.planes.count], [24, 24, 1])
     }
+
+    /// install.sh into a fresh profile: the plug-in is self-contained (no Swift runtime from the toolchain),
+    /// re-running upgrades in place, the installed plug-in works in GIMP, --uninstall removes it.
+    func testInstallScriptInstallsASelfContainedPlugin() throws {
+        guard try GimpProfile.make() != nil else { return }   // GIMP present (else SKIP/fail)
+        let gimp = try GimpProfile.makeEmpty()
+        let install = PluginPaths.packageRoot.appendingPathComponent("install.sh").path
+        let args = ["--plugin-only", "--gimp-dir", gimp.profile.path]
+        var (status, out) = try runTool("/bin/bash", [install] + args)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("installed the GIMP plug-in in \(gimp.pluginFolder.path)"), out)
+        let fm = FileManager.default
+        let exe = gimp.pluginFolder.appendingPathComponent("srcnn-upscale").path
+        let lib = gimp.pluginFolder.appendingPathComponent("libSRCNNGimp.so").path
+        XCTAssertTrue(fm.isExecutableFile(atPath: exe))
+        XCTAssertTrue(fm.fileExists(atPath: lib))
+        XCTAssertTrue(fm.fileExists(atPath: gimp.profile.appendingPathComponent("scripts/srcnn-batch.scm").path))
+        for binary in [exe, lib] {
+            let (_, deps) = try runTool("/usr/bin/ldd", [binary])
+            for bad in ["libswift", "libFoundation", "libdispatch", "libBlocksRuntime", "not found"] {
+                XCTAssertFalse(deps.contains(bad), "\(binary) needs \(bad):\n\(deps)")
+            }
+        }
+        // Upgrade in place.
+        (status, out) = try runTool("/bin/bash", [install] + args)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertFalse(fm.fileExists(atPath: gimp.pluginFolder.path + ".new"))
+        // The installed plug-in in GIMP, with the toolchain off PATH.
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 2)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x2.safetensors").path)
+        let input = try writeImage(gimp, name: "in.png", width: 12, height: 9, channels: 4)
+        let result = gimp.path("out.png")
+        let r = try gimp.batch([upscaleCommand(input, result, scale: "2.0", weights: "")])
+        XCTAssertFalse(r.failed, r.stderr)
+        let img = try ImageFile.load(result)
+        XCTAssertEqual([img.width, img.height, img.planes.count], [24, 18, 4])
+        // Uninstall.
+        (status, out) = try runTool("/bin/bash", [install, "--uninstall"] + args)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertFalse(fm.fileExists(atPath: gimp.pluginFolder.path))
+        XCTAssertFalse(fm.fileExists(atPath: gimp.profile.appendingPathComponent("scripts/srcnn-batch.scm").path))
+    }
 }
