@@ -169,17 +169,26 @@ func resolveWeights(_ explicit: String, scale: Double) throws -> String {
 
 // MARK: - the upscale
 
-/// Checks everything that can fail before the image is touched, then scales and enhances in one undo step.
+/// Checks everything that can fail before the image is touched, computes the result on a scaled duplicate,
+/// and only then scales the image and writes the layer, in one undo step. If the user cancels (GIMP kills
+/// the plug-in) while SRCNN runs, the image has not been touched.
 func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     let scale = settings.scale
     guard scale.isFinite, scale >= 1, scale <= 8 else {
         throw PluginError(message: "scale \(scale) is out of range (1 to 8)")
     }
-    guard gimp_image_is_valid(image) != 0, gimp_item_is_valid(drawable) != 0 else {
+    guard gimp_image_is_valid(image) != 0, gimp_item_is_valid(drawable) != 0,
+          gimp_item_get_image(drawable) == image else {
         throw PluginError(message: "invalid image or drawable")
     }
     if gimp_image_base_type(image) == GIMP_INDEXED || gimp_drawable_is_indexed(drawable) != 0 {
         throw PluginError(message: "indexed images are not supported: convert to RGB first (Image → Mode → RGB)")
+    }
+    if gimp_item_is_group(drawable) != 0 {
+        throw PluginError(message: "the active layer is a layer group: select a normal layer")
+    }
+    if gimp_item_is_layer_mask(drawable) != 0 {
+        throw PluginError(message: "the active drawable is a layer mask: select the layer itself")
     }
     let path = try resolveWeights(settings.weights, scale: scale)
     let network: Network
@@ -195,80 +204,109 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     guard newWidth <= 262_144, newHeight <= 262_144 else {
         throw PluginError(message: "the result (\(newWidth)×\(newHeight)) would exceed GIMP's maximum image size")
     }
-
     gimp_progress_init("SRCNN upscale ×\(String(format: "%g", scale))…")
-    gimp_image_undo_group_start(image)
-    defer { gimp_image_undo_group_end(image) }
 
-    // 1. The whole image grows with cubic interpolation.
-    if newWidth != width || newHeight != height {
-        gimp_context_push()
-        gimp_context_set_interpolation(GIMP_INTERPOLATION_CUBIC)
-        let ok = gimp_image_scale(image, gint(newWidth), gint(newHeight))
-        gimp_context_pop()
-        guard ok != 0 else { throw PluginError(message: "gimp-image-scale to \(newWidth)×\(newHeight) failed") }
+    // 1. The drawable's pixels after the cubic image scale, taken from a scaled duplicate of the image
+    //    (the same operation on the same data gives the same pixels the image will get at the end).
+    let dup = gimp_image_duplicate(image)
+    guard dup > 0 else { throw PluginError(message: "cannot duplicate the image") }
+    var pixels: Pixels
+    do {
+        defer { gimp_image_delete(dup) }
+        _ = gimp_image_undo_disable(dup)
+        let tattoo = gimp_item_get_tattoo(drawable)
+        var twin = gimp_image_get_layer_by_tattoo(dup, tattoo)
+        if twin <= 0 { twin = gimp_image_get_channel_by_tattoo(dup, tattoo) }
+        guard twin > 0 else { throw PluginError(message: "cannot find the drawable in a copy of the image") }
+        try scaleImage(dup, newWidth, newHeight)
+        pixels = try Pixels(reading: twin)
     }
     gimp_progress_update(0.05)
 
-    // 2. SRCNN on the drawable's luma.
-    try enhance(drawable: drawable, network: packed)
+    // 2. SRCNN on Y (the long part; nothing has been written yet).
+    try pixels.enhance(network: packed, from: 0.05, to: 0.95)
+
+    // 3. Now the image: one undo group, cubic scale, the layer written through its shadow buffer.
+    gimp_image_undo_group_start(image)
+    defer { gimp_image_undo_group_end(image) }
+    try scaleImage(image, newWidth, newHeight)
+    guard Int(gimp_drawable_width(drawable)) == pixels.width, Int(gimp_drawable_height(drawable)) == pixels.height else {
+        throw PluginError(message: "the layer's scaled size differs from the copy's (\(pixels.width)×\(pixels.height))")
+    }
+    try pixels.write(to: drawable)
     gimp_progress_update(1)
 }
 
-/// Reads the drawable as float, runs SRCNN on Y (grey: on the grey value), writes it back through the shadow buffer.
-func enhance(drawable: gint32, network: PackedNetwork) throws {
-    let w = Int(gimp_drawable_width(drawable)), h = Int(gimp_drawable_height(drawable))
-    guard w > 0, h > 0 else { return }
-    let isRGB = gimp_drawable_is_rgb(drawable) != 0
-    let hasAlpha = gimp_drawable_has_alpha(drawable) != 0
-    let formatName = (isRGB ? "R'G'B'" : "Y'") + (hasAlpha ? "A" : "") + " float"
-    let channels = (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0)
-    var rect = GeglRectangle(x: 0, y: 0, width: gint(w), height: gint(h))
-    let n = w * h
-    var pixels = [Float](repeating: 0, count: n * channels)
+/// gimp-image-scale with cubic interpolation (the user's interpolation setting is restored after).
+func scaleImage(_ image: gint32, _ width: Int, _ height: Int) throws {
+    guard width != Int(gimp_image_width(image)) || height != Int(gimp_image_height(image)) else { return }
+    gimp_context_push()
+    gimp_context_set_interpolation(GIMP_INTERPOLATION_CUBIC)
+    let ok = gimp_image_scale(image, gint(width), gint(height))
+    gimp_context_pop()
+    guard ok != 0 else { throw PluginError(message: "gimp-image-scale to \(width)×\(height) failed") }
+}
 
-    guard let buffer = gimp_drawable_get_buffer(drawable) else { throw PluginError(message: "cannot read the drawable") }
-    let format = babl_format(formatName)
-    pixels.withUnsafeMutableBytes {
-        gegl_buffer_get(buffer, &rect, 1.0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE)
-    }
-    g_object_unref(UnsafeMutableRawPointer(buffer))
+/// A drawable's pixels as interleaved floats in a babl format ("R'G'B'A float", "Y' float", ...).
+struct Pixels {
+    var width: Int
+    var height: Int
+    var isRGB: Bool
+    var hasAlpha: Bool
+    var data: [Float]
 
-    // Planes: Y (or grey) in, the network on a worker thread while this thread reports progress to GIMP.
-    var y = Plane(width: w, height: h)
-    var cb = Plane(width: 0, height: 0), cr = Plane(width: 0, height: 0)
-    if isRGB {
-        var r = Plane(width: w, height: h), g = Plane(width: w, height: h), b = Plane(width: w, height: h)
-        for i in 0..<n {
-            r.data[i] = pixels[i * channels]; g.data[i] = pixels[i * channels + 1]; b.data[i] = pixels[i * channels + 2]
+    var channels: Int { (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0) }
+    var formatName: String { (isRGB ? "R'G'B'" : "Y'") + (hasAlpha ? "A" : "") + " float" }
+
+    init(reading drawable: gint32) throws {
+        width = Int(gimp_drawable_width(drawable))
+        height = Int(gimp_drawable_height(drawable))
+        isRGB = gimp_drawable_is_rgb(drawable) != 0
+        hasAlpha = gimp_drawable_has_alpha(drawable) != 0
+        data = [Float](repeating: 0, count: width * height * ((isRGB ? 3 : 1) + (hasAlpha ? 1 : 0)))
+        guard width > 0, height > 0 else { return }
+        guard let buffer = gimp_drawable_get_buffer(drawable) else { throw PluginError(message: "cannot read the drawable") }
+        defer { g_object_unref(UnsafeMutableRawPointer(buffer)) }
+        var rect = GeglRectangle(x: 0, y: 0, width: gint(width), height: gint(height))
+        let format = babl_format(formatName)
+        data.withUnsafeMutableBytes {
+            gegl_buffer_get(buffer, &rect, 1.0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE)
         }
-        let ycc = Colour.rgbToYCbCr(r, g, b)
-        (y, cb, cr) = (ycc.y, ycc.cb, ycc.cr)
-    } else {
-        for i in 0..<n { y.data[i] = pixels[i * channels] }
     }
-    let outY = try runWithProgress(network, y, from: 0.05, to: 0.95)
-    if isRGB {
-        var yy = outY
-        Colour.yCbCrToRGBInPlace(&yy, &cb, &cr)
-        for i in 0..<n {
-            pixels[i * channels] = yy.data[i]; pixels[i * channels + 1] = cb.data[i]; pixels[i * channels + 2] = cr.data[i]
-        }
-    } else {
-        for i in 0..<n { pixels[i * channels] = outY.data[i] }
-    }
-    // Clamp to 0...1 so float drawables stay in range like integer ones (babl clamps those anyway).
-    for i in 0..<(n * channels) { pixels[i] = min(max(pixels[i], 0), 1) }
 
-    // Written only now, through the shadow buffer, merged as one undo step.
-    guard let shadow = gimp_drawable_get_shadow_buffer(drawable) else { throw PluginError(message: "cannot write the drawable") }
-    pixels.withUnsafeBytes {
-        gegl_buffer_set(shadow, &rect, 0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE)
+    /// SRCNN on Y (grey: on the grey value); chroma and alpha unchanged. Clamped to 0...1.
+    mutating func enhance(network: PackedNetwork, from: Double, to: Double) throws {
+        let n = width * height, c = channels
+        guard n > 0 else { return }
+        if isRGB {
+            var r = Plane(width: width, height: height), g = Plane(width: width, height: height), b = Plane(width: width, height: height)
+            for i in 0..<n { r.data[i] = data[i * c]; g.data[i] = data[i * c + 1]; b.data[i] = data[i * c + 2] }
+            let ycc = Colour.rgbToYCbCr(r, g, b)
+            var y = try runWithProgress(network, ycc.y, from: from, to: to), cb = ycc.cb, cr = ycc.cr
+            Colour.yCbCrToRGBInPlace(&y, &cb, &cr)
+            for i in 0..<n { data[i * c] = y.data[i]; data[i * c + 1] = cb.data[i]; data[i * c + 2] = cr.data[i] }
+        } else {
+            var y = Plane(width: width, height: height)
+            for i in 0..<n { y.data[i] = data[i * c] }
+            let out = try runWithProgress(network, y, from: from, to: to)
+            for i in 0..<n { data[i * c] = out.data[i] }
+        }
+        // Float drawables would keep out-of-range values; integer ones are clamped by babl anyway.
+        for i in data.indices { data[i] = min(max(data[i], 0), 1) }
     }
-    gegl_buffer_flush(shadow)
-    g_object_unref(UnsafeMutableRawPointer(shadow))
-    gimp_drawable_merge_shadow(drawable, 1)
-    gimp_drawable_update(drawable, 0, 0, gint(w), gint(h))
+
+    /// Through the shadow buffer, merged with undo, then the display updated.
+    func write(to drawable: gint32) throws {
+        guard width > 0, height > 0 else { return }
+        guard let shadow = gimp_drawable_get_shadow_buffer(drawable) else { throw PluginError(message: "cannot write the drawable") }
+        var rect = GeglRectangle(x: 0, y: 0, width: gint(width), height: gint(height))
+        let format = babl_format(formatName)
+        data.withUnsafeBytes { gegl_buffer_set(shadow, &rect, 0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE) }
+        gegl_buffer_flush(shadow)
+        g_object_unref(UnsafeMutableRawPointer(shadow))
+        gimp_drawable_merge_shadow(drawable, 1)
+        gimp_drawable_update(drawable, 0, 0, gint(width), gint(height))
+    }
 }
 
 /// Runs the network on a worker thread; this (GIMP's) thread forwards progress, since libgimp is not thread-safe.
