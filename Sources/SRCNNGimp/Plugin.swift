@@ -190,6 +190,9 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     if gimp_item_is_layer_mask(drawable) != 0 {
         throw PluginError(message: "the active drawable is a layer mask: select the layer itself")
     }
+    if gimp_item_is_layer(drawable) == 0 {
+        throw PluginError(message: "the active drawable is a channel: select a layer")
+    }
     let path = try resolveWeights(settings.weights, scale: scale)
     let network: Network
     do {
@@ -206,20 +209,29 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     }
     gimp_progress_init("SRCNN upscale ×\(String(format: "%g", scale))…")
 
-    // 1. The drawable's pixels after the cubic image scale, taken from a scaled duplicate of the image
-    //    (the same operation on the same data gives the same pixels the image will get at the end).
-    let dup = gimp_image_duplicate(image)
-    guard dup > 0 else { throw PluginError(message: "cannot duplicate the image") }
+    // 1. The layer's pixels after the cubic image scale, from a copy of the layer alone in a temporary image of
+    //    the same size, type and precision (GIMP scales each layer on its own from its offsets, so the copy
+    //    gets exactly the pixels the layer will get at the end).
+    let tmp = gimp_image_new_with_precision(gint(width), gint(height), gimp_image_base_type(image), gimp_image_get_precision(image))
+    guard tmp > 0 else { throw PluginError(message: "cannot create a temporary image") }
     var pixels: Pixels
     do {
-        defer { gimp_image_delete(dup) }
-        _ = gimp_image_undo_disable(dup)
-        let tattoo = gimp_item_get_tattoo(drawable)
-        var twin = gimp_image_get_layer_by_tattoo(dup, tattoo)
-        if twin <= 0 { twin = gimp_image_get_channel_by_tattoo(dup, tattoo) }
-        guard twin > 0 else { throw PluginError(message: "cannot find the drawable in a copy of the image") }
-        try scaleImage(dup, newWidth, newHeight)
-        pixels = try Pixels(reading: twin)
+        defer { gimp_image_delete(tmp) }
+        _ = gimp_image_undo_disable(tmp)
+        // The same colour profile, so copying the layer converts nothing.
+        if let profile = gimp_image_get_color_profile(image) {
+            _ = gimp_image_set_color_profile(tmp, profile)
+            g_object_unref(UnsafeMutableRawPointer(profile))
+        }
+        let copy = gimp_layer_new_from_drawable(drawable, tmp)
+        guard copy > 0, gimp_image_insert_layer(tmp, copy, 0, 0) != 0 else {
+            throw PluginError(message: "cannot copy the layer")
+        }
+        var ox: gint = 0, oy: gint = 0
+        _ = gimp_drawable_offsets(drawable, &ox, &oy)
+        _ = gimp_layer_set_offsets(copy, ox, oy)
+        try scaleImage(tmp, newWidth, newHeight)
+        pixels = try Pixels(reading: copy)
     }
     gimp_progress_update(0.05)
 

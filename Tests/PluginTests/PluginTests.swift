@@ -290,4 +290,39 @@ final class PluginTests: XCTestCase {
         XCTAssertFalse(fm.fileExists(atPath: gimp.pluginFolder.path))
         XCTAssertFalse(fm.fileExists(atPath: gimp.profile.appendingPathComponent("scripts/srcnn-batch.scm").path))
     }
+
+    /// A second, smaller layer at an offset (not the active one when loaded): it is the one enhanced, the
+    /// whole image grows; a layer group is refused with a message and left alone.
+    func testOffsetLayerAndLayerGroup() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let input = try writeImage(gimp, name: "in.png", width: 20, height: 16, channels: 3)
+        let out = gimp.path("out.png"), grouped = gimp.path("grouped.png")
+        let r = try gimp.batch(["""
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+                   (layer (car (gimp-layer-new img 8 6 RGBA-IMAGE "small" 100 LAYER-MODE-NORMAL))))
+              (gimp-image-insert-layer img layer 0 0)
+              (gimp-layer-set-offsets layer 5 4)
+              (gimp-drawable-fill layer FILL-WHITE)
+              (plug-in-srcnn-upscale RUN-NONINTERACTIVE img layer 2.0 \(scm(weights)))
+              (if (not (and (= (car (gimp-drawable-width layer)) 16) (= (car (gimp-drawable-height layer)) 12)
+                            (= (car (gimp-drawable-offsets layer)) 10)))
+                  (error "the small layer was not scaled with the image"))
+              (gimp-image-merge-visible-layers img CLIP-TO-IMAGE)
+              (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(out)) \(scm(out))))
+            """, """
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+                   (group (car (gimp-layer-group-new img))))
+              (gimp-image-insert-layer img group 0 0)
+              (catch #f (plug-in-srcnn-upscale RUN-NONINTERACTIVE img group 2.0 \(scm(weights))))
+              (gimp-image-delete-layer? img group)
+              (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(grouped)) \(scm(grouped))))
+            """.replacingOccurrences(of: "(gimp-image-delete-layer? img group)", with: "(gimp-image-remove-layer img group)")])
+        XCTAssertFalse(r.failed, r.stderr)
+        let img = try ImageFile.load(out)
+        XCTAssertEqual([img.width, img.height], [40, 32])
+        XCTAssertTrue(r.stderr.contains("layer group"), r.stderr)
+        let unchanged = try ImageFile.load(grouped)
+        XCTAssertEqual([unchanged.width, unchanged.height], [20, 16])
+    }
 }
