@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
         .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn"]),
-        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn-upscale"]),
+        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNImageIO", "CGimp", "srcnn-upscale"]),
     ]
 )
