@@ -108,10 +108,19 @@ final class PluginTests: XCTestCase {
         try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x2.safetensors").path)
         let input = try writeImage(gimp, name: "in.png", width: 16, height: 12, channels: 3)
         let out = gimp.path("out.png")
-        let r = try gimp.batch([upscaleCommand(input, out, scale: "2.0", weights: "")])
+        let same = gimp.path("same.png")
+        let r = try gimp.batch([upscaleCommand(input, out, scale: "2.0", weights: ""),
+                                upscaleCommand(input, same, scale: "1.0", weights: "")])   // x1: SRCNN only
         XCTAssertFalse(r.failed, r.stderr)
         let result = try ImageFile.load(out)
         XCTAssertEqual([result.width, result.height, result.planes.count], [32, 24, 3])
+        let unscaled = try ImageFile.load(same)
+        XCTAssertEqual([unscaled.width, unscaled.height], [16, 12])
+        // Registered where the issue wants it (GIMP caches registrations in pluginrc).
+        let pluginrc = String(decoding: try Data(contentsOf: gimp.profile.appendingPathComponent("pluginrc")), as: UTF8.self)
+        for needle in ["\"plug-in-srcnn-upscale\"", "\"<Image>/Filters/Enhance\"", "SRCNN Upscale…", "\"RGB*, GRAY*\""] {
+            XCTAssertTrue(pluginrc.contains(needle), needle)
+        }
     }
 
     /// One batch command: load `input`, run each attempt under `catch` (an error aborts that attempt only;
