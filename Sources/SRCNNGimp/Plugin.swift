@@ -63,7 +63,10 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
                            _ nreturnVals: UnsafeMutablePointer<gint>?, _ returnVals: UnsafeMutablePointer<UnsafeMutablePointer<GimpParam>?>?) {
     var status = GIMP_PDB_SUCCESS
     var message: String?
-    if nparams != 5 || param == nil {
+    // From the menu GIMP passes only run-mode, image and drawable (interactive or repeat: the dialog or the
+    // last values supply the rest); a non-interactive call must pass all five.
+    let nonInteractive = nparams >= 1 && param != nil && param![0].data.d_int32 == Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
+    if param == nil || nparams < 3 || nparams > 5 || (nonInteractive && nparams != 5) {
         status = GIMP_PDB_CALLING_ERROR
         message = "\(procedureName) takes 5 arguments (run-mode, image, drawable, scale, weights), got \(nparams)"
     } else {

@@ -28,7 +28,11 @@ static void file_chosen(GtkFileChooser *chooser, DialogState *s) {
 
 int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_height,
                      const char *const *models, const double *model_scales, int n_models) {
-  if (!gtk_init_check(NULL, NULL)) return -1;
+  if (!gtk_init_check(NULL, NULL)) {
+    g_printerr("srcnn-upscale: no display (DISPLAY=%s): running with the last values\n",
+               g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
+    return -1;
+  }
   gimp_ui_init("srcnn-upscale", FALSE);
 
   DialogState s = { image_width, image_height, NULL, NULL, NULL, NULL, n_models };

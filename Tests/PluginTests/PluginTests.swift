@@ -226,10 +226,11 @@ final class PluginTests: XCTestCase {
             return
         }
         _ = try display.xdotool(["windowfocus", "--sync", window])
-        _ = try display.xdotool(["key", "--window", window, "ctrl+a"])
-        _ = try display.xdotool(["type", "--window", window, "3"])
-        _ = try display.xdotool(["key", "--window", window, "Tab"])
-        _ = try display.xdotool(["key", "--window", window, "alt+o"])
+        _ = try display.xdotool(["key", "ctrl+a"])   // XTEST events to the focused dialog
+        _ = try display.xdotool(["type", "3"])
+        _ = try display.xdotool(["key", "Tab"])
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try display.xdotool(["key", "alt+o"])
         XCTAssertEqual(done.wait(timeout: .now() + 130), .success)
         let r = try XCTUnwrap(box.result).get()
         XCTAssertFalse(r.failed, r.stderr)
@@ -333,5 +334,56 @@ final class PluginTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("layer group"), r.stderr)
         let unchanged = try ImageFile.load(grouped)
         XCTAssertEqual([unchanged.width, unchanged.height], [20, 16])
+    }
+
+    /// The real GIMP GUI on a virtual display: open an image, find "SRCNN Upscale…" through GIMP's action
+    /// search (/), run it from there (GIMP passes only run-mode, image and drawable), set x3 in the dialog, OK:
+    /// the image window's title shows the new size.
+    func testFromTheGimpGUIUnderXvfb() throws {
+        guard let gimp = try GimpProfile.make(), let display = try VirtualDisplay.start() else { return }
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 6)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x3.safetensors").path)
+        let input = try writeImage(gimp, name: "in.png", width: 40, height: 30, channels: 3)
+        // A crash-recovery dialog would block the start.
+        try? FileManager.default.removeItem(at: gimp.profile.appendingPathComponent("backups"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["180", "/usr/bin/gimp", "-n", "-s", "-d", "-f", input]
+        var env = ProcessInfo.processInfo.environment
+        env["GIMP2_DIRECTORY"] = gimp.profile.path
+        env["HOME"] = gimp.root.path
+        env["DISPLAY"] = display.name
+        env["PATH"] = "/usr/bin:/bin"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        guard let main = try display.waitForWindow(named: "40x30 – GIMP$", seconds: 90) else {
+            return XCTFail("GIMP's image window did not appear")
+        }
+        Thread.sleep(forTimeInterval: 1)
+        _ = try display.xdotool(["windowfocus", "--sync", main])
+        // Real (XTEST) key events to the focused window: events sent to a window (--window) make GTK's
+        // action search activate twice, and the second Return presses OK in the plug-in's dialog.
+        _ = try display.xdotool(["key", "slash"])
+        guard let search = try display.waitForWindow(named: "^Search Actions$", seconds: 20) else {
+            return XCTFail("GIMP's action search did not open")
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", search])
+        _ = try display.xdotool(["type", "SRCNN Upscale"])
+        Thread.sleep(forTimeInterval: 1.5)
+        _ = try display.xdotool(["key", "Return"])
+        guard let dialog = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 30) else {
+            return XCTFail("the plug-in's dialog did not open from the GUI")
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", dialog])
+        _ = try display.xdotool(["key", "ctrl+a"])
+        _ = try display.xdotool(["type", "3"])
+        _ = try display.xdotool(["key", "Tab"])
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try display.xdotool(["key", "alt+o"])
+        XCTAssertNotNil(try display.waitForWindow(named: "120x90 – GIMP$", seconds: 60), "the image did not grow x3")
+        XCTAssertNil(try display.waitForWindow(named: "^GIMP Message$", seconds: 0.5), "GIMP showed an error message")
     }
 }
