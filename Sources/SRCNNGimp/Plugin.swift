@@ -71,7 +71,7 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
         message = "\(procedureName) takes 5 arguments (run-mode, image, drawable, scale, weights), got \(nparams)"
     } else {
         do {
-            try run(param!)
+            try run(param!, count: Int(nparams))
         } catch let e as PluginError {
             status = GIMP_PDB_EXECUTION_ERROR
             message = e.message
@@ -95,7 +95,7 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
     returnVals?.pointee = returnValues
 }
 
-private func run(_ param: UnsafePointer<GimpParam>) throws {
+private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
     // GIMP 2.10 plug-ins initialise GEGL (and babl) themselves before touching drawable buffers.
     gegl_init(nil, nil)
     let runMode = GimpRunMode(rawValue: GimpRunMode.RawValue(param[0].data.d_int32))
@@ -107,7 +107,13 @@ private func run(_ param: UnsafePointer<GimpParam>) throws {
         settings.scale = param[3].data.d_float
         settings.weights = param[4].data.d_string.map { String(cString: $0) } ?? ""
     default:
-        if let last = loadLastValues() { settings = last }
+        if let last = loadLastValues() {
+            settings = last
+        } else if runMode == GIMP_RUN_INTERACTIVE, count == 5, (1...8).contains(param[3].data.d_float) {
+            // First interactive run from a script: the dialog starts from the arguments it passed.
+            settings.scale = param[3].data.d_float
+            settings.weights = param[4].data.d_string.map { String(cString: $0) } ?? ""
+        }
         if runMode == GIMP_RUN_INTERACTIVE {
             guard let chosen = try showDialog(settings, image: image) else { return }   // cancelled: nothing done
             settings = chosen

@@ -43,6 +43,7 @@ final class GimpProfile {
         guard FileManager.default.fileExists(atPath: profile.appendingPathComponent("gimprc").path) || r.status == 0 else {
             throw SRCNNError.io("gimp-console could not create a profile: \(r.stderr)")
         }
+        atexit { if let dir = try? GimpProfile.template.get() { try? FileManager.default.removeItem(at: dir) } }
         return dir
     })
 
