@@ -10,6 +10,9 @@ let package = Package(
         .executable(name: "srcnn", targets: ["srcnn"]),
         .library(name: "SRCNN", targets: ["SRCNN"]),
         .library(name: "SRCNNKernels", targets: ["SRCNNKernelsAVX512"]),
+        // The GIMP 2.10 plug-in: the C shim executable and the Swift library it loads from its own folder.
+        .executable(name: "srcnn-upscale", targets: ["srcnn-upscale"]),
+        .library(name: "SRCNNGimp", type: .dynamic, targets: ["SRCNNGimp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,9 +39,20 @@ let package = Package(
             "SRCNN", "SRCNNImageIO", "SRCNNTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
+        // GIMP 2.10: libgimp, libgimpui (GTK2) and GEGL through pkg-config.
+        .systemLibrary(name: "CGimp", path: "Sources/CGimp", pkgConfig: "gimpui-2.0",
+                       providers: [.apt(["libgimp2.0-dev", "libgtk2.0-dev"])]),
+        // The plug-in's Swift side (PDB registration, GEGL pixels, undo, progress), exported with @_cdecl.
+        .target(name: "SRCNNGimp", dependencies: ["SRCNN", "CGimp", "SRCNNGimpUI"], swiftSettings: fast),
+        // The GTK2 dialog, in C (gimp_dialog_new is variadic).
+        .target(name: "SRCNNGimpUI", dependencies: ["CGimp"],
+                cSettings: [.define("GLIB_DISABLE_DEPRECATION_WARNINGS")]),
+        // The plug-in executable: PLUG_IN_INFO + MAIN() in C, forwarding to libSRCNNGimp.so beside it.
+        .executableTarget(name: "srcnn-upscale", dependencies: ["CGimp"], path: "Plugin/shim"),
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNImageIO", "SRCNNTraining"]),
         .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn"]),
+        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNImageIO", "CGimp", "srcnn-upscale"]),
     ]
 )

@@ -1,0 +1,33 @@
+// The interactive dialog (GTK2, in the C target SRCNNGimpUI). Without a display GIMP cannot show it:
+// the plug-in then runs with the last values (or the defaults) instead of aborting.
+import CGimp
+import Foundation
+import SRCNNGimpUI
+
+/// The user's choice, nil when cancelled.
+func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
+    var values = SRCNNDialogValues()
+    values.scale = settings.scale
+    withUnsafeMutableBytes(of: &values.weights) { buf in
+        let bytes = Array(settings.weights.utf8.prefix(buf.count - 1))
+        buf.copyBytes(from: bytes + [0])
+    }
+    let models = shippedModels()
+    var paths = models.map { strdup($0.path) }
+    defer { paths.forEach { free($0) } }
+    var scales = models.map(\.scale)
+    let result = paths.withUnsafeMutableBufferPointer { p in
+        p.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, p.count)) { cp in
+            srcnn_dialog_run(&values, gimp_image_width(image), gimp_image_height(image), cp, &scales, Int32(models.count))
+        }
+    }
+    switch result {
+    case -1: return settings          // no display: fall back to the last values
+    case 0: return nil
+    default:
+        var chosen = Settings()
+        chosen.scale = values.scale
+        chosen.weights = withUnsafeBytes(of: &values.weights) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        return chosen
+    }
+}

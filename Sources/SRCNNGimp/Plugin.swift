@@ -1,0 +1,356 @@
+// The GIMP 2.10 adapter: PDB registration and the run procedure, exported with @_cdecl for the C shim
+// (Plugin/shim/main.c). Pixels go through GEGL buffers in babl float formats; the result is written
+// through the shadow buffer at the very end, inside one undo group.
+import CGimp
+import Foundation
+import SRCNN
+
+let procedureName = "plug-in-srcnn-upscale"
+
+/// What the user chose (also the "last values" GIMP remembers between runs).
+struct Settings: Equatable {
+    var scale: Double = 2
+    var weights: String = ""
+
+    var serialized: [UInt8] { Array("\(scale)\n\(weights)".utf8) }
+    init() {}
+    init?(serialized bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let nl = text.firstIndex(of: "\n"), let s = Double(text[..<nl]) else { return nil }
+        scale = s
+        weights = String(text[text.index(after: nl)...])
+    }
+}
+
+/// A plug-in failure: the message GIMP shows (and prints in batch mode).
+struct PluginError: Error { var message: String }
+
+// MARK: - query
+
+@_cdecl("srcnn_plugin_query")
+public func srcnnPluginQuery() {
+    let args: [(GimpPDBArgType, String, String)] = [
+        (GIMP_PDB_INT32, "run-mode", "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }"),
+        (GIMP_PDB_IMAGE, "image", "Input image (it grows by the scale factor)"),
+        (GIMP_PDB_DRAWABLE, "drawable", "The layer SRCNN enhances after the bicubic scale"),
+        (GIMP_PDB_FLOAT, "scale", "Scale factor, 1 to 8 (any real value)"),
+        (GIMP_PDB_STRING, "weights", "SRCNN weights (.safetensors); \"\" = the shipped model nearest the scale"),
+    ]
+    let params = UnsafeMutablePointer<GimpParamDef>.allocate(capacity: args.count)
+    for (i, a) in args.enumerated() {
+        params[i] = GimpParamDef(type: a.0, name: strdup(a.1), description: strdup(a.2))
+    }
+    gimp_install_procedure(
+        procedureName,
+        "Upscale the image with SRCNN super-resolution",
+        "Scales the whole image by the factor with cubic interpolation, then runs SRCNN (Dong et al. 2014) on the "
+            + "luma of the drawable; chroma and alpha stay bicubic. Weights: a .safetensors file, or \"\" for the "
+            + "shipped model nearest the scale (plug-ins/srcnn-upscale/weights/).",
+        "SRCNN Upscale contributors", "SRCNN Upscale contributors", "2026",
+        "SRCNN Upscale…", "RGB*, GRAY*", GIMP_PLUGIN,
+        gint(args.count), 0, params, nil)
+    gimp_plugin_menu_register(procedureName, "<Image>/Filters/Enhance")
+}
+
+// MARK: - run
+
+/// Return values live in static storage, as GIMP expects.
+private let returnValues = UnsafeMutablePointer<GimpParam>.allocate(capacity: 2)
+private var returnMessage: UnsafeMutablePointer<CChar>?
+
+@_cdecl("srcnn_plugin_run")
+public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ param: UnsafePointer<GimpParam>?,
+                           _ nreturnVals: UnsafeMutablePointer<gint>?, _ returnVals: UnsafeMutablePointer<UnsafeMutablePointer<GimpParam>?>?) {
+    var status = GIMP_PDB_SUCCESS
+    var message: String?
+    // From the menu GIMP passes only run-mode, image and drawable (interactive or repeat: the dialog or the
+    // last values supply the rest); a non-interactive call must pass all five.
+    let nonInteractive = nparams >= 1 && param != nil && param![0].data.d_int32 == Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
+    if param == nil || nparams < 3 || nparams > 5 || (nonInteractive && nparams != 5) {
+        status = GIMP_PDB_CALLING_ERROR
+        message = "\(procedureName) takes 5 arguments (run-mode, image, drawable, scale, weights), got \(nparams)"
+    } else {
+        do {
+            try run(param!, count: Int(nparams))
+        } catch let e as PluginError {
+            status = GIMP_PDB_EXECUTION_ERROR
+            message = e.message
+        } catch {
+            status = GIMP_PDB_EXECUTION_ERROR
+            message = "\(error)"
+        }
+    }
+    returnValues[0].type = GIMP_PDB_STATUS
+    returnValues[0].data.d_status = status
+    if let message {
+        let full = "SRCNN Upscale: " + message
+        free(returnMessage)
+        returnMessage = strdup(full)
+        returnValues[1].type = GIMP_PDB_STRING
+        returnValues[1].data.d_string = returnMessage
+        nreturnVals?.pointee = 2
+    } else {
+        nreturnVals?.pointee = 1
+    }
+    returnVals?.pointee = returnValues
+}
+
+private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
+    // GIMP 2.10 plug-ins initialise GEGL (and babl) themselves before touching drawable buffers.
+    gegl_init(nil, nil)
+    let runMode = GimpRunMode(rawValue: GimpRunMode.RawValue(param[0].data.d_int32))
+    let image = param[1].data.d_image
+    let drawable = param[2].data.d_drawable
+    var settings = Settings()
+    switch runMode {
+    case GIMP_RUN_NONINTERACTIVE:
+        settings.scale = param[3].data.d_float
+        settings.weights = param[4].data.d_string.map { String(cString: $0) } ?? ""
+    default:
+        if let last = loadLastValues() {
+            settings = last
+        } else if runMode == GIMP_RUN_INTERACTIVE, count == 5, (1...8).contains(param[3].data.d_float) {
+            // First interactive run from a script: the dialog starts from the arguments it passed.
+            settings.scale = param[3].data.d_float
+            settings.weights = param[4].data.d_string.map { String(cString: $0) } ?? ""
+        }
+        if runMode == GIMP_RUN_INTERACTIVE {
+            guard let chosen = try showDialog(settings, image: image) else { return }   // cancelled: nothing done
+            settings = chosen
+        }
+    }
+    try upscale(image: image, drawable: drawable, settings: settings)
+    // Remembered after every successful run, so Filters → Repeat (RUN-WITH-LAST-VALS) repeats it.
+    saveLastValues(settings)
+    if runMode != GIMP_RUN_NONINTERACTIVE { gimp_displays_flush() }
+}
+
+func loadLastValues() -> Settings? {
+    let size = gimp_procedural_db_get_data_size(procedureName)
+    guard size > 0 && size < 1 << 16 else { return nil }
+    var bytes = [UInt8](repeating: 0, count: Int(size))
+    guard bytes.withUnsafeMutableBytes({ gimp_procedural_db_get_data(procedureName, $0.baseAddress) }) != 0 else { return nil }
+    return Settings(serialized: bytes)
+}
+
+func saveLastValues(_ s: Settings) {
+    let bytes = s.serialized
+    _ = bytes.withUnsafeBytes { gimp_procedural_db_set_data(procedureName, $0.baseAddress, guint32(bytes.count)) }
+}
+
+// MARK: - weights
+
+/// The folder of the plug-in executable (GIMP runs plug-ins/srcnn-upscale/srcnn-upscale).
+func pluginFolder() -> String {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+}
+
+/// Folders searched for shipped weights (srcnn-x2.safetensors, ...).
+func weightsFolders() -> [String] {
+    var dirs: [String] = []
+    if let env = ProcessInfo.processInfo.environment["SRCNN_WEIGHTS_DIR"], !env.isEmpty { dirs.append(env) }
+    dirs.append(pluginFolder() + "/weights")
+    return dirs
+}
+
+/// Shipped models as (scale, path), sorted by scale.
+func shippedModels() -> [(scale: Double, path: String)] {
+    var found: [Double: String] = [:]
+    for dir in weightsFolders() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+        for name in names where name.hasPrefix("srcnn-x") && name.hasSuffix(".safetensors") {
+            let s = name.dropFirst("srcnn-x".count).dropLast(".safetensors".count)
+            if let v = Double(s), v > 0, found[v] == nil { found[v] = dir + "/" + name }
+        }
+    }
+    return found.map { ($0.key, $0.value) }.sorted { $0.scale < $1.scale }
+}
+
+func resolveWeights(_ explicit: String, scale: Double) throws -> String {
+    if !explicit.isEmpty { return explicit }
+    guard let best = shippedModels().min(by: { abs(log($0.scale / scale)) < abs(log($1.scale / scale)) }) else {
+        throw PluginError(message: "no shipped weights found (looked in \(weightsFolders().joined(separator: ", "))); "
+                          + "pass a weights file (.safetensors)")
+    }
+    return best.path
+}
+
+// MARK: - the upscale
+
+/// Checks everything that can fail before the image is touched, computes the result on a scaled duplicate,
+/// and only then scales the image and writes the layer, in one undo step. If the user cancels (GIMP kills
+/// the plug-in) while SRCNN runs, the image has not been touched.
+func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
+    let scale = settings.scale
+    guard scale.isFinite, scale >= 1, scale <= 8 else {
+        throw PluginError(message: "scale \(scale) is out of range (1 to 8)")
+    }
+    guard gimp_image_is_valid(image) != 0, gimp_item_is_valid(drawable) != 0,
+          gimp_item_get_image(drawable) == image else {
+        throw PluginError(message: "invalid image or drawable")
+    }
+    if gimp_image_base_type(image) == GIMP_INDEXED || gimp_drawable_is_indexed(drawable) != 0 {
+        throw PluginError(message: "indexed images are not supported: convert to RGB first (Image → Mode → RGB)")
+    }
+    if gimp_item_is_group(drawable) != 0 {
+        throw PluginError(message: "the active layer is a layer group: select a normal layer")
+    }
+    if gimp_item_is_layer_mask(drawable) != 0 {
+        throw PluginError(message: "the active drawable is a layer mask: select the layer itself")
+    }
+    if gimp_item_is_layer(drawable) == 0 {
+        throw PluginError(message: "the active drawable is a channel: select a layer")
+    }
+    let path = try resolveWeights(settings.weights, scale: scale)
+    let network: Network
+    do {
+        network = try Network(contentsOf: path)
+        try network.validate()
+    } catch {
+        throw PluginError(message: "cannot use weights \(path): \(error)")
+    }
+    let packed = PackedNetwork(network)
+    let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
+    let newWidth = max(1, Int((Double(width) * scale).rounded())), newHeight = max(1, Int((Double(height) * scale).rounded()))
+    guard newWidth <= 262_144, newHeight <= 262_144 else {
+        throw PluginError(message: "the result (\(newWidth)×\(newHeight)) would exceed GIMP's maximum image size")
+    }
+    gimp_progress_init("SRCNN upscale ×\(String(format: "%g", scale))…")
+
+    // 1. The layer's pixels after the cubic image scale, from a copy of the layer alone in a temporary image of
+    //    the same size, type and precision (GIMP scales each layer on its own from its offsets, so the copy
+    //    gets exactly the pixels the layer will get at the end).
+    let tmp = gimp_image_new_with_precision(gint(width), gint(height), gimp_image_base_type(image), gimp_image_get_precision(image))
+    guard tmp > 0 else { throw PluginError(message: "cannot create a temporary image") }
+    var pixels: Pixels
+    do {
+        defer { gimp_image_delete(tmp) }
+        _ = gimp_image_undo_disable(tmp)
+        // The same colour profile, so copying the layer converts nothing.
+        if let profile = gimp_image_get_color_profile(image) {
+            _ = gimp_image_set_color_profile(tmp, profile)
+            g_object_unref(UnsafeMutableRawPointer(profile))
+        }
+        let copy = gimp_layer_new_from_drawable(drawable, tmp)
+        guard copy > 0, gimp_image_insert_layer(tmp, copy, 0, 0) != 0 else {
+            throw PluginError(message: "cannot copy the layer")
+        }
+        var ox: gint = 0, oy: gint = 0
+        _ = gimp_drawable_offsets(drawable, &ox, &oy)
+        _ = gimp_layer_set_offsets(copy, ox, oy)
+        try scaleImage(tmp, newWidth, newHeight)
+        pixels = try Pixels(reading: copy)
+    }
+    gimp_progress_update(0.05)
+
+    // 2. SRCNN on Y (the long part; nothing has been written yet).
+    try pixels.enhance(network: packed, from: 0.05, to: 0.95)
+
+    // 3. Now the image: one undo group, cubic scale, the layer written through its shadow buffer.
+    gimp_image_undo_group_start(image)
+    defer { gimp_image_undo_group_end(image) }
+    try scaleImage(image, newWidth, newHeight)
+    guard Int(gimp_drawable_width(drawable)) == pixels.width, Int(gimp_drawable_height(drawable)) == pixels.height else {
+        throw PluginError(message: "the layer's scaled size differs from the copy's (\(pixels.width)×\(pixels.height))")
+    }
+    try pixels.write(to: drawable)
+    gimp_progress_update(1)
+}
+
+/// gimp-image-scale with cubic interpolation (the user's interpolation setting is restored after).
+func scaleImage(_ image: gint32, _ width: Int, _ height: Int) throws {
+    guard width != Int(gimp_image_width(image)) || height != Int(gimp_image_height(image)) else { return }
+    gimp_context_push()
+    gimp_context_set_interpolation(GIMP_INTERPOLATION_CUBIC)
+    let ok = gimp_image_scale(image, gint(width), gint(height))
+    gimp_context_pop()
+    guard ok != 0 else { throw PluginError(message: "gimp-image-scale to \(width)×\(height) failed") }
+}
+
+/// A drawable's pixels as interleaved floats in a babl format ("R'G'B'A float", "Y' float", ...).
+struct Pixels {
+    var width: Int
+    var height: Int
+    var isRGB: Bool
+    var hasAlpha: Bool
+    var data: [Float]
+
+    var channels: Int { (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0) }
+    var formatName: String { (isRGB ? "R'G'B'" : "Y'") + (hasAlpha ? "A" : "") + " float" }
+
+    init(reading drawable: gint32) throws {
+        width = Int(gimp_drawable_width(drawable))
+        height = Int(gimp_drawable_height(drawable))
+        isRGB = gimp_drawable_is_rgb(drawable) != 0
+        hasAlpha = gimp_drawable_has_alpha(drawable) != 0
+        data = [Float](repeating: 0, count: width * height * ((isRGB ? 3 : 1) + (hasAlpha ? 1 : 0)))
+        guard width > 0, height > 0 else { return }
+        guard let buffer = gimp_drawable_get_buffer(drawable) else { throw PluginError(message: "cannot read the drawable") }
+        defer { g_object_unref(UnsafeMutableRawPointer(buffer)) }
+        var rect = GeglRectangle(x: 0, y: 0, width: gint(width), height: gint(height))
+        let format = babl_format(formatName)
+        data.withUnsafeMutableBytes {
+            gegl_buffer_get(buffer, &rect, 1.0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE)
+        }
+    }
+
+    /// SRCNN on Y (grey: on the grey value); chroma and alpha unchanged. Clamped to 0...1.
+    mutating func enhance(network: PackedNetwork, from: Double, to: Double) throws {
+        let n = width * height, c = channels
+        guard n > 0 else { return }
+        if isRGB {
+            var r = Plane(width: width, height: height), g = Plane(width: width, height: height), b = Plane(width: width, height: height)
+            for i in 0..<n { r.data[i] = data[i * c]; g.data[i] = data[i * c + 1]; b.data[i] = data[i * c + 2] }
+            let ycc = Colour.rgbToYCbCr(r, g, b)
+            var y = try runWithProgress(network, ycc.y, from: from, to: to), cb = ycc.cb, cr = ycc.cr
+            Colour.yCbCrToRGBInPlace(&y, &cb, &cr)
+            for i in 0..<n { data[i * c] = y.data[i]; data[i * c + 1] = cb.data[i]; data[i * c + 2] = cr.data[i] }
+        } else {
+            var y = Plane(width: width, height: height)
+            for i in 0..<n { y.data[i] = data[i * c] }
+            let out = try runWithProgress(network, y, from: from, to: to)
+            for i in 0..<n { data[i * c] = out.data[i] }
+        }
+        // Float drawables would keep out-of-range values; integer ones are clamped by babl anyway.
+        for i in data.indices { data[i] = min(max(data[i], 0), 1) }
+    }
+
+    /// Through the shadow buffer, merged with undo, then the display updated.
+    func write(to drawable: gint32) throws {
+        guard width > 0, height > 0 else { return }
+        guard let shadow = gimp_drawable_get_shadow_buffer(drawable) else { throw PluginError(message: "cannot write the drawable") }
+        var rect = GeglRectangle(x: 0, y: 0, width: gint(width), height: gint(height))
+        let format = babl_format(formatName)
+        data.withUnsafeBytes { gegl_buffer_set(shadow, &rect, 0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE) }
+        gegl_buffer_flush(shadow)
+        g_object_unref(UnsafeMutableRawPointer(shadow))
+        gimp_drawable_merge_shadow(drawable, 1)
+        gimp_drawable_update(drawable, 0, 0, gint(width), gint(height))
+    }
+}
+
+/// Runs the network on a worker thread; this (GIMP's) thread forwards progress, since libgimp is not thread-safe.
+func runWithProgress(_ network: PackedNetwork, _ input: Plane, from: Double, to: Double) throws -> Plane {
+    final class Box: @unchecked Sendable {
+        let lock = NSLock()
+        var fraction = 0.0
+        var result: Result<Plane, Error>?
+    }
+    let box = Box()
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        let r = Result { try network.forward(input, progress: { f in box.lock.lock(); box.fraction = f; box.lock.unlock() }) }
+        box.lock.lock(); box.result = r; box.lock.unlock()
+        done.signal()
+    }
+    thread.stackSize = 8 << 20
+    thread.start()
+    var last = -1.0
+    while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+        box.lock.lock(); let f = box.fraction; box.lock.unlock()
+        if f - last >= 0.01 { gimp_progress_update(from + (to - from) * f); last = f }
+    }
+    box.lock.lock(); defer { box.lock.unlock() }
+    return try box.result!.get()
+}

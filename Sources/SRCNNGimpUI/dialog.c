@@ -1,0 +1,108 @@
+// SRCNN Upscale dialog: scale, resulting size, model choice. GTK2 through libgimpui.
+#include <stdio.h>
+#include <string.h>
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+#include "srcnn_dialog.h"
+
+typedef struct {
+  int width, height;
+  GtkWidget *size_label, *combo, *chooser;
+  GtkAdjustment *scale;
+  int n_models;
+} DialogState;
+
+static void update_size(GtkAdjustment *adj, DialogState *s) {
+  double f = gtk_adjustment_get_value(adj);
+  char text[128];
+  long w = (long) (s->width * f + 0.5), h = (long) (s->height * f + 0.5);
+  snprintf(text, sizeof text, "%d × %d  →  %ld × %ld pixels", s->width, s->height, w < 1 ? 1 : w, h < 1 ? 1 : h);
+  gtk_label_set_text(GTK_LABEL(s->size_label), text);
+}
+
+static void file_chosen(GtkFileChooser *chooser, DialogState *s) {
+  gchar *f = gtk_file_chooser_get_filename(chooser);
+  if (f) gtk_combo_box_set_active(GTK_COMBO_BOX(s->combo), s->n_models + 1);   // "Other file"
+  g_free(f);
+}
+
+int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_height,
+                     const char *const *models, const double *model_scales, int n_models) {
+  if (!gtk_init_check(NULL, NULL)) {
+    g_printerr("srcnn-upscale: no display (DISPLAY=%s): running with the last values\n",
+               g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
+    return -1;
+  }
+  gimp_ui_init("srcnn-upscale", FALSE);
+
+  DialogState s = { image_width, image_height, NULL, NULL, NULL, NULL, n_models };
+  GtkWidget *dialog = gimp_dialog_new("SRCNN Upscale", "srcnn-upscale", NULL, 0,
+                                      gimp_standard_help_func, "plug-in-srcnn-upscale",
+                                      GTK_STOCK_CANCEL, GTK_RESPONSE_CANCEL,
+                                      GTK_STOCK_OK, GTK_RESPONSE_OK, NULL);
+  gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_OK);
+  gimp_window_set_transient(GTK_WINDOW(dialog));
+
+  GtkWidget *table = gtk_table_new(4, 2, FALSE);
+  gtk_container_set_border_width(GTK_CONTAINER(table), 12);
+  gtk_table_set_row_spacings(GTK_TABLE(table), 6);
+  gtk_table_set_col_spacings(GTK_TABLE(table), 6);
+  gtk_box_pack_start(GTK_BOX(gtk_dialog_get_content_area(GTK_DIALOG(dialog))), table, TRUE, TRUE, 0);
+
+  // Scale.
+  s.scale = GTK_ADJUSTMENT(gtk_adjustment_new(values->scale, 1.0, 8.0, 0.1, 0.5, 0));
+  GtkWidget *spin = gtk_spin_button_new(s.scale, 0.1, 2);
+  gtk_spin_button_set_numeric(GTK_SPIN_BUTTON(spin), TRUE);
+  gtk_entry_set_activates_default(GTK_ENTRY(spin), TRUE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 0, "_Scale factor:", 0.0, 0.5, spin, 1, FALSE);
+
+  // Resulting size.
+  s.size_label = gtk_label_new("");
+  gtk_misc_set_alignment(GTK_MISC(s.size_label), 0.0, 0.5);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 1, "Result:", 0.0, 0.5, s.size_label, 1, FALSE);
+  g_signal_connect(s.scale, "value-changed", G_CALLBACK(update_size), &s);
+  update_size(s.scale, &s);
+
+  // Model: automatic, a shipped model, or another file.
+  s.combo = gtk_combo_box_text_new();
+  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "Automatic (shipped model nearest the scale)");
+  int active = 0;
+  for (int i = 0; i < n_models; i++) {
+    char label[SRCNN_DIALOG_PATH_MAX + 64];
+    const char *base = strrchr(models[i], '/');
+    snprintf(label, sizeof label, "×%g  (%s)", model_scales[i], base ? base + 1 : models[i]);
+    gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), label);
+    if (values->weights[0] && strcmp(values->weights, models[i]) == 0) active = i + 1;
+  }
+  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "Other file (choose below)");
+  s.chooser = gtk_file_chooser_button_new("SRCNN weights (.safetensors)", GTK_FILE_CHOOSER_ACTION_OPEN);
+  GtkFileFilter *filter = gtk_file_filter_new();
+  gtk_file_filter_set_name(filter, "SRCNN weights (*.safetensors)");
+  gtk_file_filter_add_pattern(filter, "*.safetensors");
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(s.chooser), filter);
+  if (values->weights[0] && active == 0) {
+    gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(s.chooser), values->weights);
+    active = n_models + 1;
+  }
+  gtk_combo_box_set_active(GTK_COMBO_BOX(s.combo), active);
+  g_signal_connect(s.chooser, "file-set", G_CALLBACK(file_chosen), &s);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 2, "_Model:", 0.0, 0.5, s.combo, 1, FALSE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 3, "_Weights file:", 0.0, 0.5, s.chooser, 1, FALSE);
+
+  gtk_widget_show_all(dialog);
+  int ok = gimp_dialog_run(GIMP_DIALOG(dialog)) == GTK_RESPONSE_OK;
+  if (ok) {
+    values->scale = gtk_adjustment_get_value(s.scale);
+    int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s.combo));
+    values->weights[0] = 0;
+    if (choice >= 1 && choice <= n_models) {
+      g_strlcpy(values->weights, models[choice - 1], sizeof values->weights);
+    } else if (choice == n_models + 1) {
+      gchar *f = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(s.chooser));
+      if (f) g_strlcpy(values->weights, f, sizeof values->weights);
+      g_free(f);
+    }
+  }
+  gtk_widget_destroy(dialog);
+  return ok;
+}

@@ -1,0 +1,18 @@
+// The plug-in's GTK2 dialog, in C because gimp_dialog_new is variadic (Swift cannot call it).
+#ifndef SRCNN_DIALOG_H
+#define SRCNN_DIALOG_H
+
+#define SRCNN_DIALOG_PATH_MAX 4096
+
+typedef struct {
+  double scale;                            // 1...8
+  char weights[SRCNN_DIALOG_PATH_MAX];     // "" = the shipped model nearest the scale
+} SRCNNDialogValues;
+
+// Shows the dialog for an image of image_width x image_height. models/model_scales: the shipped
+// models (paths and their scales), n_models of them. Returns 1 (OK: values updated), 0 (cancelled)
+// or -1 (no display: nothing shown, values untouched).
+int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_height,
+                     const char *const *models, const double *model_scales, int n_models);
+
+#endif

@@ -1,0 +1,389 @@
+// The GIMP plug-in in real headless GIMP 2.10: each test gets a fresh GIMP2_DIRECTORY with the freshly
+// built plug-in installed, runs Script-Fu through gimp-console and checks stderr and the files written.
+import Foundation
+import SRCNN
+import SRCNNImageIO
+import XCTest
+
+final class PluginTests: XCTestCase {
+    /// A small random SRCNN (fast) written into the profile's folder.
+    func writeWeights(_ gimp: GimpProfile, name: String = "random.safetensors", seed: UInt64 = 7) throws -> (String, Network) {
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: seed)
+        let path = gimp.path(name)
+        try net.write(to: path)
+        return (path, net)
+    }
+
+    func writeImage(_ gimp: GimpProfile, name: String, width: Int, height: Int, channels: Int, seed: UInt64 = 1) throws -> String {
+        let path = gimp.path(name)
+        try ImageFile.save(RasterImage(width: width, height: height,
+                                       planes: testPlanes(width: width, height: height, count: channels, seed: seed),
+                                       depth: .u8), to: path)
+        return path
+    }
+
+    /// Load, upscale with the plug-in, save.
+    func upscaleCommand(_ input: String, _ output: String, scale: String, weights: String) -> String {
+        """
+        (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+               (d (car (gimp-image-get-active-drawable img))))
+          (plug-in-srcnn-upscale RUN-NONINTERACTIVE img d \(scale) \(scm(weights)))
+          (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(output)) \(scm(output))))
+        """
+    }
+
+    /// Load, scale the whole image with GIMP's cubic interpolation (what the plug-in does first), save.
+    func bicubicCommand(_ input: String, _ output: String, width: Int, height: Int) -> String {
+        """
+        (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input))))))
+          (gimp-context-push)
+          (gimp-context-set-interpolation INTERPOLATION-CUBIC)
+          (gimp-image-scale img \(width) \(height))
+          (gimp-context-pop)
+          (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(output)) \(scm(output))))
+        """
+    }
+
+    /// The engine on GIMP's bicubic pixels: SRCNN on Y (grey: on the grey value), chroma and alpha as they are.
+    func engineResult(_ bicubic: RasterImage, _ net: Network) throws -> [Plane] {
+        var planes = bicubic.planes
+        let packed = PackedNetwork(net)
+        if planes.count >= 3 {
+            let ycc = Colour.rgbToYCbCr(planes[0], planes[1], planes[2])
+            var y = try packed.forward(ycc.y), cb = ycc.cb, cr = ycc.cr
+            Colour.yCbCrToRGBInPlace(&y, &cb, &cr)
+            planes[0] = y; planes[1] = cb; planes[2] = cr
+        } else {
+            planes[0] = try packed.forward(planes[0])
+        }
+        return planes.map { $0.map { min(max($0, 0), 1) } }
+    }
+
+    func assertClose(_ a: [Plane], _ b: [Plane], tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, file: file, line: line)
+        for (i, (p, q)) in zip(a, b).enumerated() {
+            XCTAssertEqual(p.width, q.width, file: file, line: line)
+            XCTAssertEqual(p.height, q.height, file: file, line: line)
+            guard p.width == q.width, p.height == q.height else { return }
+            XCTAssertLessThanOrEqual(p.maxAbsDifference(q), tolerance, "plane \(i)", file: file, line: line)
+        }
+    }
+
+    func testRGBx2IsEngineSRCNNOnGimpBicubic() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, net) = try writeWeights(gimp)
+        let input = try writeImage(gimp, name: "in.png", width: 40, height: 30, channels: 3)
+        let out = gimp.path("out.png"), bic = gimp.path("bicubic.png")
+        let r = try gimp.batch([upscaleCommand(input, out, scale: "2.0", weights: weights),
+                                bicubicCommand(input, bic, width: 80, height: 60)])
+        XCTAssertFalse(r.failed, r.stderr)
+        let result = try ImageFile.load(out)
+        XCTAssertEqual([result.width, result.height, result.planes.count], [80, 60, 3])
+        XCTAssertEqual(result.depth, .u8)
+        let expected = try engineResult(try ImageFile.load(bic), net)
+        // The plug-in computes in float and GIMP rounds to 8 bits once: within one step of 1/255.
+        assertClose(result.planes, expected, tolerance: 1.0 / 255 + 1e-5)
+    }
+
+    func testGreyAlphaX3AndFractionalScale() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, net) = try writeWeights(gimp, seed: 11)
+        let input = try writeImage(gimp, name: "in.png", width: 21, height: 17, channels: 2, seed: 5)
+        let out3 = gimp.path("out3.png"), bic = gimp.path("bicubic.png"), outF = gimp.path("out-2.5.png")
+        let r = try gimp.batch([upscaleCommand(input, out3, scale: "3.0", weights: weights),
+                                bicubicCommand(input, bic, width: 63, height: 51),
+                                upscaleCommand(input, outF, scale: "2.5", weights: weights)])
+        XCTAssertFalse(r.failed, r.stderr)
+        let result = try ImageFile.load(out3)
+        XCTAssertEqual([result.width, result.height, result.planes.count], [63, 51, 2])
+        let expected = try engineResult(try ImageFile.load(bic), net)
+        assertClose(result.planes, expected, tolerance: 1.0 / 255 + 1e-5)
+        let frac = try ImageFile.load(outF)
+        XCTAssertEqual([frac.width, frac.height], [53, 43])   // round(21 * 2.5), round(17 * 2.5)
+    }
+
+    func testShippedWeightsAreUsedWhenWeightsIsEmpty() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 3)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x2.safetensors").path)
+        let input = try writeImage(gimp, name: "in.png", width: 16, height: 12, channels: 3)
+        let out = gimp.path("out.png")
+        let same = gimp.path("same.png")
+        let r = try gimp.batch([upscaleCommand(input, out, scale: "2.0", weights: ""),
+                                upscaleCommand(input, same, scale: "1.0", weights: "")])   // x1: SRCNN only
+        XCTAssertFalse(r.failed, r.stderr)
+        let result = try ImageFile.load(out)
+        XCTAssertEqual([result.width, result.height, result.planes.count], [32, 24, 3])
+        let unscaled = try ImageFile.load(same)
+        XCTAssertEqual([unscaled.width, unscaled.height], [16, 12])
+        // Registered where the issue wants it (GIMP caches registrations in pluginrc).
+        let pluginrc = String(decoding: try Data(contentsOf: gimp.profile.appendingPathComponent("pluginrc")), as: UTF8.self)
+        for needle in ["\"plug-in-srcnn-upscale\"", "\"<Image>/Filters/Enhance\"", "SRCNN Upscale…", "\"RGB*, GRAY*\""] {
+            XCTAssertTrue(pluginrc.contains(needle), needle)
+        }
+    }
+
+    /// One batch command: load `input`, run each attempt under `catch` (an error aborts that attempt only;
+    /// a successful one saves out<i>.png), then save the image as it is to after.png.
+    func attemptsCommand(_ gimp: GimpProfile, input: String, prepare: String = "", attempts: [(String, String)]) -> String {
+        var body = ""
+        for (i, a) in attempts.enumerated() {
+            let out = gimp.path("out\(i).png")
+            body += """
+                (catch #f
+                  (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(a.0) \(scm(a.1)))
+                  (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(out)) \(scm(out))))
+
+              """
+        }
+        let after = gimp.path("after.png")
+        return """
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input))))))
+              \(prepare)
+            \(body)
+              (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(after)) \(scm(after))))
+            """
+    }
+
+    func testIndexedImageIsRefusedAndLeftUnchanged() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let input = try writeImage(gimp, name: "in.png", width: 20, height: 10, channels: 3)
+        let indexed = "(gimp-image-convert-indexed img 0 0 16 FALSE FALSE \"\")"
+        let r = try gimp.batch([attemptsCommand(gimp, input: input, prepare: indexed, attempts: [("2.0", weights)]),
+                                // Uncaught, as a user's batch script would see it: an execution error, not a calling error.
+                                "(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))) \(indexed)"
+                                    + " (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) 2.0 \(scm(weights))))"])
+        XCTAssertTrue(r.stderr.contains("convert to RGB first"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("batch command experienced an execution error"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("Procedure execution of plug-in-srcnn-upscale failed: SRCNN Upscale: indexed"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("Plug-in crashed"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: gimp.path("out0.png")))
+        let unchanged = try ImageFile.load(gimp.path("after.png"))
+        XCTAssertEqual([unchanged.width, unchanged.height], [20, 10])
+    }
+
+    func testBadScaleAndBadWeightsAreErrorsThatLeaveTheImageAlone() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let corrupt = gimp.path("corrupt.safetensors")
+        try Data("this is not a safetensors file".utf8).write(to: URL(fileURLWithPath: corrupt))
+        let input = try writeImage(gimp, name: "in.png", width: 20, height: 10, channels: 3)
+        let cases: [(String, String, String)] = [("9.0", weights, "out of range"), ("0.5", weights, "out of range"),
+                                                 ("2.0", corrupt, "cannot use weights"),
+                                                 ("2.0", gimp.path("missing.safetensors"), "cannot read weights file"),
+                                                 ("2.0", "", "no shipped weights found")]
+        let r = try gimp.batch([attemptsCommand(gimp, input: input, attempts: cases.map { ($0.0, $0.1) })])
+        XCTAssertFalse(r.stderr.contains("Plug-in crashed"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("batch command executed successfully"), r.stderr)
+        for (i, c) in cases.enumerated() {
+            XCTAssertTrue(r.stderr.contains(c.2), "\(c): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: gimp.path("out\(i).png")), "\(c)")
+        }
+        let unchanged = try ImageFile.load(gimp.path("after.png"))
+        XCTAssertEqual([unchanged.width, unchanged.height], [20, 10])
+    }
+
+    func testLastValuesAreRepeatedAndInteractiveWithoutDisplayFallsBack() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let input = try writeImage(gimp, name: "in.png", width: 10, height: 8, channels: 3)
+        let first = gimp.path("first.png"), repeated = gimp.path("repeated.png"), interactive = gimp.path("interactive.png")
+        // The later calls pass scale 2 and no weights (no shipped weights installed): only the remembered
+        // values (x3, the random weights) can make them succeed.
+        let r = try gimp.batch([upscaleCommand(input, first, scale: "3.0", weights: weights),
+                                upscaleCommand(input, repeated, scale: "2.0", weights: "")
+                                    .replacingOccurrences(of: "(plug-in-srcnn-upscale RUN-NONINTERACTIVE", with: "(plug-in-srcnn-upscale RUN-WITH-LAST-VALS"),
+                                upscaleCommand(input, interactive, scale: "2.0", weights: "")
+                                    .replacingOccurrences(of: "(plug-in-srcnn-upscale RUN-NONINTERACTIVE", with: "(plug-in-srcnn-upscale RUN-INTERACTIVE")])
+        XCTAssertFalse(r.failed, r.stderr)
+        for path in [first, repeated, interactive] {
+            let img = try ImageFile.load(path)
+            XCTAssertEqual([img.width, img.height], [30, 24], path)
+        }
+    }
+
+    /// The real dialog on a virtual display: set the scale to 3, press OK, the image grows x3 with the
+    /// shipped model ("Automatic").
+    func testDialogUnderXvfb() throws {
+        guard let gimp = try GimpProfile.make(), let display = try VirtualDisplay.start() else { return }
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 9)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x3.safetensors").path)
+        let input = try writeImage(gimp, name: "in.png", width: 12, height: 10, channels: 3)
+        let out = gimp.path("out.png")
+        let command = upscaleCommand(input, out, scale: "2.0", weights: "")
+            .replacingOccurrences(of: "(plug-in-srcnn-upscale RUN-NONINTERACTIVE", with: "(plug-in-srcnn-upscale RUN-INTERACTIVE")
+        final class Box: @unchecked Sendable { var result: Result<GimpResult, Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            box.result = Result { try gimp.batch([command], display: display.name) }
+            done.signal()
+        }
+        guard let window = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 60) else {
+            XCTFail("the dialog did not appear")
+            _ = done.wait(timeout: .now() + 130)
+            return
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", window])
+        _ = try display.xdotool(["key", "ctrl+a"])   // XTEST events to the focused dialog
+        _ = try display.xdotool(["type", "3"])
+        _ = try display.xdotool(["key", "Tab"])
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try display.xdotool(["key", "alt+o"])
+        XCTAssertEqual(done.wait(timeout: .now() + 130), .success)
+        let r = try XCTUnwrap(box.result).get()
+        XCTAssertFalse(r.failed, r.stderr)
+        let img = try ImageFile.load(out)
+        XCTAssertEqual([img.width, img.height, img.planes.count], [36, 30, 3])
+    }
+
+    /// Plugin/srcnn-batch.scm: every matching file upscaled into the output folder under its own name.
+    func testBatchScript() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 4)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x2.safetensors").path)
+        let fm = FileManager.default
+        for d in ["in", "out", "out2"] { try fm.createDirectory(atPath: gimp.path(d), withIntermediateDirectories: true) }
+        _ = try writeImage(gimp, name: "in/a.jpg", width: 16, height: 12, channels: 3, seed: 1)
+        _ = try writeImage(gimp, name: "in/b.jpg", width: 10, height: 20, channels: 3, seed: 2)
+        _ = try writeImage(gimp, name: "in/c.png", width: 8, height: 8, channels: 1, seed: 3)
+        let r = try gimp.batch(["(srcnn-batch-upscale \(scm(gimp.path("in") + "/*.jpg")) \(scm(gimp.path("out") + "/")) 2.0)",
+                                "(srcnn-batch-upscale-with-weights \(scm(gimp.path("in") + "/*.png")) \(scm(gimp.path("out2"))) 3.0 \(scm(weights)))"])
+        XCTAssertFalse(r.failed, r.stderr)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: gimp.path("out")).sorted(), ["a.jpg", "b.jpg"])
+        let a = try ImageFile.load(gimp.path("out/a.jpg")), b = try ImageFile.load(gimp.path("out/b.jpg"))
+        XCTAssertEqual([a.width, a.height, b.width, b.height], [32, 24, 20, 40])
+        let c = try ImageFile.load(gimp.path("out2/c.png"))
+        XCTAssertEqual([c.width, c.height, c.planes.count], [24, 24, 1])
+    }
+
+    /// install.sh into a fresh profile: the plug-in is self-contained (no Swift runtime from the toolchain),
+    /// re-running upgrades in place, the installed plug-in works in GIMP, --uninstall removes it.
+    func testInstallScriptInstallsASelfContainedPlugin() throws {
+        guard try GimpProfile.make() != nil else { return }   // GIMP present (else SKIP/fail)
+        let gimp = try GimpProfile.makeEmpty()
+        let install = PluginPaths.packageRoot.appendingPathComponent("install.sh").path
+        let args = ["--plugin-only", "--gimp-dir", gimp.profile.path]
+        var (status, out) = try runTool("/bin/bash", [install] + args)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertTrue(out.contains("installed the GIMP plug-in in \(gimp.pluginFolder.path)"), out)
+        let fm = FileManager.default
+        let exe = gimp.pluginFolder.appendingPathComponent("srcnn-upscale").path
+        let lib = gimp.pluginFolder.appendingPathComponent("libSRCNNGimp.so").path
+        XCTAssertTrue(fm.isExecutableFile(atPath: exe))
+        XCTAssertTrue(fm.fileExists(atPath: lib))
+        XCTAssertTrue(fm.fileExists(atPath: gimp.profile.appendingPathComponent("scripts/srcnn-batch.scm").path))
+        for binary in [exe, lib] {
+            let (_, deps) = try runTool("/usr/bin/ldd", [binary])
+            for bad in ["libswift", "libFoundation", "libdispatch", "libBlocksRuntime", "not found"] {
+                XCTAssertFalse(deps.contains(bad), "\(binary) needs \(bad):\n\(deps)")
+            }
+        }
+        // Upgrade in place.
+        (status, out) = try runTool("/bin/bash", [install] + args)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertFalse(fm.fileExists(atPath: gimp.pluginFolder.path + ".new"))
+        // The installed plug-in in GIMP, with the toolchain off PATH.
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 2)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x2.safetensors").path)
+        let input = try writeImage(gimp, name: "in.png", width: 12, height: 9, channels: 4)
+        let result = gimp.path("out.png")
+        let r = try gimp.batch([upscaleCommand(input, result, scale: "2.0", weights: "")])
+        XCTAssertFalse(r.failed, r.stderr)
+        let img = try ImageFile.load(result)
+        XCTAssertEqual([img.width, img.height, img.planes.count], [24, 18, 4])
+        // Uninstall.
+        (status, out) = try runTool("/bin/bash", [install, "--uninstall"] + args)
+        XCTAssertEqual(status, 0, out)
+        XCTAssertFalse(fm.fileExists(atPath: gimp.pluginFolder.path))
+        XCTAssertFalse(fm.fileExists(atPath: gimp.profile.appendingPathComponent("scripts/srcnn-batch.scm").path))
+    }
+
+    /// A second, smaller layer at an offset (not the active one when loaded): it is the one enhanced, the
+    /// whole image grows; a layer group is refused with a message and left alone.
+    func testOffsetLayerAndLayerGroup() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let input = try writeImage(gimp, name: "in.png", width: 20, height: 16, channels: 3)
+        let out = gimp.path("out.png"), grouped = gimp.path("grouped.png")
+        let r = try gimp.batch(["""
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+                   (layer (car (gimp-layer-new img 8 6 RGBA-IMAGE "small" 100 LAYER-MODE-NORMAL))))
+              (gimp-image-insert-layer img layer 0 0)
+              (gimp-layer-set-offsets layer 5 4)
+              (gimp-drawable-fill layer FILL-WHITE)
+              (plug-in-srcnn-upscale RUN-NONINTERACTIVE img layer 2.0 \(scm(weights)))
+              (if (not (and (= (car (gimp-drawable-width layer)) 16) (= (car (gimp-drawable-height layer)) 12)
+                            (= (car (gimp-drawable-offsets layer)) 10)))
+                  (error "the small layer was not scaled with the image"))
+              (gimp-image-merge-visible-layers img CLIP-TO-IMAGE)
+              (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(out)) \(scm(out))))
+            """, """
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+                   (group (car (gimp-layer-group-new img))))
+              (gimp-image-insert-layer img group 0 0)
+              (catch #f (plug-in-srcnn-upscale RUN-NONINTERACTIVE img group 2.0 \(scm(weights))))
+              (gimp-image-delete-layer? img group)
+              (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(grouped)) \(scm(grouped))))
+            """.replacingOccurrences(of: "(gimp-image-delete-layer? img group)", with: "(gimp-image-remove-layer img group)")])
+        XCTAssertFalse(r.failed, r.stderr)
+        let img = try ImageFile.load(out)
+        XCTAssertEqual([img.width, img.height], [40, 32])
+        XCTAssertTrue(r.stderr.contains("layer group"), r.stderr)
+        let unchanged = try ImageFile.load(grouped)
+        XCTAssertEqual([unchanged.width, unchanged.height], [20, 16])
+    }
+
+    /// The real GIMP GUI on a virtual display: open an image, find "SRCNN Upscale…" through GIMP's action
+    /// search (/), run it from there (GIMP passes only run-mode, image and drawable), set x3 in the dialog, OK:
+    /// the image window's title shows the new size.
+    func testFromTheGimpGUIUnderXvfb() throws {
+        guard let gimp = try GimpProfile.make(), let display = try VirtualDisplay.start() else { return }
+        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 6)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x3.safetensors").path)
+        let input = try writeImage(gimp, name: "in.png", width: 40, height: 30, channels: 3)
+        // A crash-recovery dialog would block the start.
+        try? FileManager.default.removeItem(at: gimp.profile.appendingPathComponent("backups"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["180", "/usr/bin/gimp", "-n", "-s", "-d", "-f", input]
+        var env = ProcessInfo.processInfo.environment
+        env["GIMP2_DIRECTORY"] = gimp.profile.path
+        env["HOME"] = gimp.root.path
+        env["DISPLAY"] = display.name
+        env["PATH"] = "/usr/bin:/bin"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        guard let main = try display.waitForWindow(named: "40x30 – GIMP$", seconds: 90) else {
+            return XCTFail("GIMP's image window did not appear")
+        }
+        Thread.sleep(forTimeInterval: 1)
+        _ = try display.xdotool(["windowfocus", "--sync", main])
+        // Real (XTEST) key events to the focused window: events sent to a window (--window) make GTK's
+        // action search activate twice, and the second Return presses OK in the plug-in's dialog.
+        _ = try display.xdotool(["key", "slash"])
+        guard let search = try display.waitForWindow(named: "^Search Actions$", seconds: 20) else {
+            return XCTFail("GIMP's action search did not open")
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", search])
+        _ = try display.xdotool(["type", "SRCNN Upscale"])
+        Thread.sleep(forTimeInterval: 1.5)
+        _ = try display.xdotool(["key", "Return"])
+        guard let dialog = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 30) else {
+            return XCTFail("the plug-in's dialog did not open from the GUI")
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", dialog])
+        _ = try display.xdotool(["key", "ctrl+a"])
+        _ = try display.xdotool(["type", "3"])
+        _ = try display.xdotool(["key", "Tab"])
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try display.xdotool(["key", "alt+o"])
+        XCTAssertNotNil(try display.waitForWindow(named: "120x90 – GIMP$", seconds: 60), "the image did not grow x3")
+        XCTAssertNil(try display.waitForWindow(named: "^GIMP Message$", seconds: 0.5), "GIMP showed an error message")
+    }
+}
