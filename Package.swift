@@ -53,6 +53,6 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNImageIO", "SRCNNTraining"]),
         .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn"]),
-        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNImageIO", "CGimp", "srcnn-upscale"]),
+        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNImageIO", "CGimp", "srcnn-upscale", "srcnn"]),
     ]
 )

@@ -32,7 +32,7 @@ public func srcnnPluginQuery() {
     let args: [(GimpPDBArgType, String, String)] = [
         (GIMP_PDB_INT32, "run-mode", "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }"),
         (GIMP_PDB_IMAGE, "image", "Input image (it grows by the scale factor)"),
-        (GIMP_PDB_DRAWABLE, "drawable", "The layer SRCNN enhances after the bicubic scale"),
+        (GIMP_PDB_DRAWABLE, "drawable", "The layer upscaled with bicubic + SRCNN (the rest of the image: GIMP's cubic scale)"),
         (GIMP_PDB_FLOAT, "scale", "Scale factor, 1 to 8 (any real value)"),
         (GIMP_PDB_STRING, "weights", "SRCNN weights (.safetensors); \"\" = the shipped model nearest the scale"),
     ]
@@ -43,8 +43,9 @@ public func srcnnPluginQuery() {
     gimp_install_procedure(
         procedureName,
         "Upscale the image with SRCNN super-resolution",
-        "Scales the whole image by the factor with cubic interpolation, then runs SRCNN (Dong et al. 2014) on the "
-            + "luma of the drawable; chroma and alpha stay bicubic. Weights: a .safetensors file, or \"\" for the "
+        "Scales the whole image by the factor with cubic interpolation; the drawable itself is upscaled from its "
+            + "original pixels as `srcnn upscale` does: MATLAB-compatible bicubic, then SRCNN (Dong et al. 2014) on "
+            + "the luma; chroma and alpha stay bicubic. Weights: a .safetensors file, or \"\" for the "
             + "shipped model nearest the scale (plug-ins/srcnn-upscale/weights/).",
         "SRCNN Upscale contributors", "SRCNN Upscale contributors", "2026",
         "SRCNN Upscale…", "RGB*, GRAY*", GIMP_PLUGIN,
@@ -178,8 +179,10 @@ func resolveWeights(_ explicit: String, scale: Double) throws -> String {
 
 // MARK: - the upscale
 
-/// Checks everything that can fail before the image is touched, computes the result on a scaled duplicate,
-/// and only then scales the image and writes the layer, in one undo step. If the user cancels (GIMP kills
+/// Checks everything that can fail before the image is touched, computes the layer's result from its original
+/// pixels exactly as `srcnn upscale` does (the engine's `Upscaler`: MATLAB bicubic of each plane to the layer's
+/// final size, SRCNN on Y), and only then scales the image (GIMP's cubic, for everything else) and writes the
+/// layer, in one undo step. If the user cancels (GIMP kills
 /// the plug-in) while SRCNN runs, the image has not been touched.
 func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     let scale = settings.scale
@@ -210,7 +213,6 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     } catch {
         throw PluginError(message: "cannot use weights \(path): \(error)")
     }
-    let packed = PackedNetwork(network)
     let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
     let newWidth = max(1, Int((Double(width) * scale).rounded())), newHeight = max(1, Int((Double(height) * scale).rounded()))
     guard newWidth <= 262_144, newHeight <= 262_144 else {
@@ -218,44 +220,65 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     }
     gimp_progress_init("SRCNN upscale ×\(String(format: "%g", scale))…")
 
-    // 1. The layer's pixels after the cubic image scale, from a copy of the layer alone in a temporary image of
-    //    the same size, type and precision (GIMP scales each layer on its own from its offsets, so the copy
-    //    gets exactly the pixels the layer will get at the end).
-    let tmp = gimp_image_new_with_precision(gint(width), gint(height), gimp_image_base_type(image), gimp_image_get_precision(image))
-    guard tmp > 0 else { throw PluginError(message: "cannot create a temporary image") }
-    var pixels: Pixels
-    do {
-        defer { gimp_image_delete(tmp) }
-        _ = gimp_image_undo_disable(tmp)
-        // The same colour profile, so copying the layer converts nothing.
-        if let profile = gimp_image_get_color_profile(image) {
-            _ = gimp_image_set_color_profile(tmp, profile)
-            g_object_unref(UnsafeMutableRawPointer(profile))
-        }
-        let copy = gimp_layer_new_from_drawable(drawable, tmp)
-        guard copy > 0, gimp_image_insert_layer(tmp, copy, 0, 0) != 0 else {
-            throw PluginError(message: "cannot copy the layer")
-        }
-        var ox: gint = 0, oy: gint = 0
-        _ = gimp_drawable_offsets(drawable, &ox, &oy)
-        _ = gimp_layer_set_offsets(copy, ox, oy)
-        try scaleImage(tmp, newWidth, newHeight)
-        pixels = try Pixels(reading: copy)
-    }
+    // 1. The layer's size after the image scale, and its original pixels (non-premultiplied float).
+    let (layerWidth, layerHeight) = try scaledLayerSize(image: image, drawable: drawable, newWidth: newWidth, newHeight: newHeight)
+    var original: Pixels? = try Pixels(reading: drawable)
+    let isRGB = original!.isRGB, hasAlpha = original!.hasAlpha
+    var planes = original!.planes
+    original = nil
     gimp_progress_update(0.05)
 
-    // 2. SRCNN on Y (the long part; nothing has been written yet).
-    try pixels.enhance(network: packed, from: 0.05, to: 0.95)
+    // 2. Exactly `srcnn upscale`: the engine's MATLAB bicubic of each plane (Y'/chroma, alpha) to the layer's
+    //    final size, then SRCNN on Y (the long part; nothing has been written yet).
+    let upscaler = Upscaler(network: network)
+    let upscaled: [Plane]
+    if layerWidth > 0, layerHeight > 0, !planes.isEmpty, planes[0].width > 0, planes[0].height > 0 {
+        let source = planes
+        planes.removeAll()
+        upscaled = try runWithProgress(from: 0.05, to: 0.95) { progress in
+            var input = source
+            return try upscaler.upscale(&input, width: layerWidth, height: layerHeight, progress: progress)
+        }
+    } else {
+        upscaled = (0..<planes.count).map { _ in Plane(width: layerWidth, height: layerHeight) }
+    }
+    let pixels = Pixels(planes: upscaled, isRGB: isRGB, hasAlpha: hasAlpha)
 
-    // 3. Now the image: one undo group, cubic scale, the layer written through its shadow buffer.
+    // 3. Now the image: one undo group, cubic scale (other layers, masks and channels follow), the layer
+    //    written through its shadow buffer.
     gimp_image_undo_group_start(image)
     defer { gimp_image_undo_group_end(image) }
     try scaleImage(image, newWidth, newHeight)
     guard Int(gimp_drawable_width(drawable)) == pixels.width, Int(gimp_drawable_height(drawable)) == pixels.height else {
-        throw PluginError(message: "the layer's scaled size differs from the copy's (\(pixels.width)×\(pixels.height))")
+        throw PluginError(message: "the layer's scaled size differs from the expected \(pixels.width)×\(pixels.height)")
     }
     try pixels.write(to: drawable)
     gimp_progress_update(1)
+}
+
+/// The size GIMP gives the layer when the image is scaled to newWidth×newHeight. A layer covering the image
+/// exactly gets the image's size; any other layer's size (GIMP rounds offsets and edges separately) is read
+/// from an empty stand-in of the same size and offsets in a small temporary 8-bit grey image, scaled the same way.
+func scaledLayerSize(image: gint32, drawable: gint32, newWidth: Int, newHeight: Int) throws -> (Int, Int) {
+    let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
+    let lw = Int(gimp_drawable_width(drawable)), lh = Int(gimp_drawable_height(drawable))
+    var ox: gint = 0, oy: gint = 0
+    _ = gimp_drawable_offsets(drawable, &ox, &oy)
+    if ox == 0, oy == 0, lw == width, lh == height { return (newWidth, newHeight) }
+    let tmp = gimp_image_new(gint(width), gint(height), GIMP_GRAY)
+    guard tmp > 0 else { throw PluginError(message: "cannot create a temporary image") }
+    defer { gimp_image_delete(tmp) }
+    _ = gimp_image_undo_disable(tmp)
+    let standIn = gimp_layer_new(tmp, "size", gint(lw), gint(lh), GIMP_GRAY_IMAGE, 100, GIMP_LAYER_MODE_NORMAL)
+    guard standIn > 0, gimp_image_insert_layer(tmp, standIn, 0, 0) != 0 else {
+        throw PluginError(message: "cannot create a temporary layer")
+    }
+    _ = gimp_layer_set_offsets(standIn, ox, oy)
+    try scaleImage(tmp, newWidth, newHeight)
+    guard gimp_item_is_valid(standIn) != 0 else {
+        throw PluginError(message: "the layer would vanish at this scale")
+    }
+    return (Int(gimp_drawable_width(standIn)), Int(gimp_drawable_height(standIn)))
 }
 
 /// gimp-image-scale with cubic interpolation (the user's interpolation setting is restored after).
@@ -295,25 +318,29 @@ struct Pixels {
         }
     }
 
-    /// SRCNN on Y (grey: on the grey value); chroma and alpha unchanged. Clamped to 0...1.
-    mutating func enhance(network: PackedNetwork, from: Double, to: Double) throws {
-        let n = width * height, c = channels
-        guard n > 0 else { return }
-        if isRGB {
-            var r = Plane(width: width, height: height), g = Plane(width: width, height: height), b = Plane(width: width, height: height)
-            for i in 0..<n { r.data[i] = data[i * c]; g.data[i] = data[i * c + 1]; b.data[i] = data[i * c + 2] }
-            let ycc = Colour.rgbToYCbCr(r, g, b)
-            var y = try runWithProgress(network, ycc.y, from: from, to: to), cb = ycc.cb, cr = ycc.cr
-            Colour.yCbCrToRGBInPlace(&y, &cb, &cr)
-            for i in 0..<n { data[i * c] = y.data[i]; data[i * c + 1] = cb.data[i]; data[i * c + 2] = cr.data[i] }
-        } else {
-            var y = Plane(width: width, height: height)
-            for i in 0..<n { y.data[i] = data[i * c] }
-            let out = try runWithProgress(network, y, from: from, to: to)
-            for i in 0..<n { data[i * c] = out.data[i] }
+    /// Pixels from planes (Y' / R'G'B', then alpha), clamped to 0...1: float drawables would keep
+    /// out-of-range values; integer ones are clamped by babl anyway.
+    init(planes: [Plane], isRGB: Bool, hasAlpha: Bool) {
+        self.isRGB = isRGB
+        self.hasAlpha = hasAlpha
+        width = planes.first?.width ?? 0
+        height = planes.first?.height ?? 0
+        let c = (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0), n = width * height
+        precondition(planes.count == c, "Pixels: \(planes.count) planes for \(c) channels")
+        data = [Float](repeating: 0, count: n * c)
+        for (k, p) in planes.enumerated() {
+            for i in 0..<n { data[i * c + k] = min(max(p.data[i], 0), 1) }
         }
-        // Float drawables would keep out-of-range values; integer ones are clamped by babl anyway.
-        for i in data.indices { data[i] = min(max(data[i], 0), 1) }
+    }
+
+    /// One plane per channel, in order (R', G', B' or Y', then alpha).
+    var planes: [Plane] {
+        let c = channels, n = width * height
+        return (0..<c).map { k in
+            var p = Plane(width: width, height: height)
+            for i in 0..<n { p.data[i] = data[i * c + k] }
+            return p
+        }
     }
 
     /// Through the shadow buffer, merged with undo, then the display updated.
@@ -330,17 +357,19 @@ struct Pixels {
     }
 }
 
-/// Runs the network on a worker thread; this (GIMP's) thread forwards progress, since libgimp is not thread-safe.
-func runWithProgress(_ network: PackedNetwork, _ input: Plane, from: Double, to: Double) throws -> Plane {
-    final class Box: @unchecked Sendable {
-        let lock = NSLock()
-        var fraction = 0.0
-        var result: Result<Plane, Error>?
-    }
-    let box = Box()
+private final class WorkerBox<T>: @unchecked Sendable {
+    let lock = NSLock()
+    var fraction = 0.0
+    var result: Result<T, Error>?
+}
+
+/// Runs `work` on a worker thread; this (GIMP's) thread forwards its progress (0...1, mapped to from...to),
+/// since libgimp is not thread-safe.
+func runWithProgress<T>(from: Double, to: Double, _ work: @escaping @Sendable (@escaping ProgressHandler) throws -> T) throws -> T {
+    let box = WorkerBox<T>()
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
-        let r = Result { try network.forward(input, progress: { f in box.lock.lock(); box.fraction = f; box.lock.unlock() }) }
+        let r = Result { try work({ f in box.lock.lock(); box.fraction = f; box.lock.unlock() }) }
         box.lock.lock(); box.result = r; box.lock.unlock()
         done.signal()
     }

@@ -14,10 +14,29 @@ enum PluginPaths {
     }
     static var shim: URL { buildFolder.appendingPathComponent("srcnn-upscale") }
     static var library: URL { buildFolder.appendingPathComponent("libSRCNNGimp.so") }
+    /// The `srcnn` command-line tool of the same build.
+    static var cli: URL { buildFolder.appendingPathComponent("srcnn") }
     static let gimpConsole = "/usr/bin/gimp-console"
     /// The package root (this file is Tests/PluginTests/GimpSupport.swift).
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
+}
+
+extension PluginPaths {
+    /// ../shared beside the checkout (Set5, reference weights).
+    static var shared: URL { packageRoot.deletingLastPathComponent().appendingPathComponent("shared") }
+}
+
+/// Shared data is required in CI and optional elsewhere: false (after a SKIP line) when absent outside CI;
+/// fails the test when absent in CI.
+func requireShared(_ url: URL, file: StaticString = #filePath, line: UInt = #line) -> Bool {
+    if FileManager.default.fileExists(atPath: url.path) { return true }
+    if ProcessInfo.processInfo.environment["CI"] != nil {
+        XCTFail("missing \(url.path) (required in CI)", file: file, line: line)
+    } else {
+        print("SKIP: \(url.path) not found; this test needs ../shared beside the checkout")
+    }
+    return false
 }
 
 struct GimpResult {

@@ -32,31 +32,13 @@ final class PluginTests: XCTestCase {
         """
     }
 
-    /// Load, scale the whole image with GIMP's cubic interpolation (what the plug-in does first), save.
-    func bicubicCommand(_ input: String, _ output: String, width: Int, height: Int) -> String {
-        """
-        (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input))))))
-          (gimp-context-push)
-          (gimp-context-set-interpolation INTERPOLATION-CUBIC)
-          (gimp-image-scale img \(width) \(height))
-          (gimp-context-pop)
-          (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(output)) \(scm(output))))
-        """
-    }
-
-    /// The engine on GIMP's bicubic pixels: SRCNN on Y (grey: on the grey value), chroma and alpha as they are.
-    func engineResult(_ bicubic: RasterImage, _ net: Network) throws -> [Plane] {
-        var planes = bicubic.planes
-        let packed = PackedNetwork(net)
-        if planes.count >= 3 {
-            let ycc = Colour.rgbToYCbCr(planes[0], planes[1], planes[2])
-            var y = try packed.forward(ycc.y), cb = ycc.cb, cr = ycc.cr
-            Colour.yCbCrToRGBInPlace(&y, &cb, &cr)
-            planes[0] = y; planes[1] = cb; planes[2] = cr
-        } else {
-            planes[0] = try packed.forward(planes[0])
-        }
-        return planes.map { $0.map { min(max($0, 0), 1) } }
+    /// `srcnn upscale` (the CLI built beside this test bundle) of `input` to width×height with `weights`.
+    func cliUpscale(_ input: String, _ output: String, width: Int, height: Int, weights: String,
+                    file: StaticString = #filePath, line: UInt = #line) throws -> RasterImage {
+        let (status, out) = try runTool(PluginPaths.cli.path, ["upscale", input, output, "--width", "\(width)",
+                                                               "--height", "\(height)", "--weights", weights, "--quiet"])
+        XCTAssertEqual(status, 0, "srcnn upscale failed: \(out)", file: file, line: line)
+        return try ImageFile.load(output)
     }
 
     func assertClose(_ a: [Plane], _ b: [Plane], tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
@@ -69,37 +51,83 @@ final class PluginTests: XCTestCase {
         }
     }
 
-    func testRGBx2IsEngineSRCNNOnGimpBicubic() throws {
+    /// The plug-in's layer is exactly `srcnn upscale` of the same file (MATLAB bicubic of the original pixels,
+    /// SRCNN on Y): the plug-in computes in float and GIMP rounds to 8 bits once, so within one step of 1/255.
+    func testRGBx2AndX3EqualTheCLI() throws {
         guard let gimp = try GimpProfile.make() else { return }
-        let (weights, net) = try writeWeights(gimp)
+        let (weights, _) = try writeWeights(gimp)
         let input = try writeImage(gimp, name: "in.png", width: 40, height: 30, channels: 3)
-        let out = gimp.path("out.png"), bic = gimp.path("bicubic.png")
-        let r = try gimp.batch([upscaleCommand(input, out, scale: "2.0", weights: weights),
-                                bicubicCommand(input, bic, width: 80, height: 60)])
+        let out2 = gimp.path("out2.png"), out3 = gimp.path("out3.png")
+        let r = try gimp.batch([upscaleCommand(input, out2, scale: "2.0", weights: weights),
+                                upscaleCommand(input, out3, scale: "3.0", weights: weights)])
         XCTAssertFalse(r.failed, r.stderr)
-        let result = try ImageFile.load(out)
-        XCTAssertEqual([result.width, result.height, result.planes.count], [80, 60, 3])
-        XCTAssertEqual(result.depth, .u8)
-        let expected = try engineResult(try ImageFile.load(bic), net)
-        // The plug-in computes in float and GIMP rounds to 8 bits once: within one step of 1/255.
-        assertClose(result.planes, expected, tolerance: 1.0 / 255 + 1e-5)
+        for (out, w, h) in [(out2, 80, 60), (out3, 120, 90)] {
+            let result = try ImageFile.load(out)
+            XCTAssertEqual([result.width, result.height, result.planes.count], [w, h, 3])
+            XCTAssertEqual(result.depth, .u8)
+            let cli = try cliUpscale(input, gimp.path("cli-\(w).png"), width: w, height: h, weights: weights)
+            assertClose(result.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
+        }
     }
 
     func testGreyAlphaX3AndFractionalScale() throws {
         guard let gimp = try GimpProfile.make() else { return }
-        let (weights, net) = try writeWeights(gimp, seed: 11)
+        let (weights, _) = try writeWeights(gimp, seed: 11)
         let input = try writeImage(gimp, name: "in.png", width: 21, height: 17, channels: 2, seed: 5)
-        let out3 = gimp.path("out3.png"), bic = gimp.path("bicubic.png"), outF = gimp.path("out-2.5.png")
+        let out3 = gimp.path("out3.png"), outF = gimp.path("out-2.5.png")
         let r = try gimp.batch([upscaleCommand(input, out3, scale: "3.0", weights: weights),
-                                bicubicCommand(input, bic, width: 63, height: 51),
                                 upscaleCommand(input, outF, scale: "2.5", weights: weights)])
         XCTAssertFalse(r.failed, r.stderr)
         let result = try ImageFile.load(out3)
         XCTAssertEqual([result.width, result.height, result.planes.count], [63, 51, 2])
-        let expected = try engineResult(try ImageFile.load(bic), net)
-        assertClose(result.planes, expected, tolerance: 1.0 / 255 + 1e-5)
+        assertClose(result.planes, try cliUpscale(input, gimp.path("cli3.png"), width: 63, height: 51, weights: weights).planes,
+                    tolerance: 1.0 / 255 + 1e-5)
         let frac = try ImageFile.load(outF)
         XCTAssertEqual([frac.width, frac.height], [53, 43])   // round(21 * 2.5), round(17 * 2.5)
+        assertClose(frac.planes, try cliUpscale(input, gimp.path("cliF.png"), width: 53, height: 43, weights: weights).planes,
+                    tolerance: 1.0 / 255 + 1e-5)
+    }
+
+    /// Set5 ×3 with the authors' 9-5-5 weights: LR inputs made as the eval protocol degrades (modcrop, MATLAB
+    /// bicubic ÷3 of each RGB plane, saved as 8-bit PNG), upscaled by the plug-in in one GIMP run and by
+    /// `srcnn upscale`; Y-PSNR against the modcropped HR (3 px shaved) must agree within 0.05 dB.
+    func testSet5X3PSNRMatchesTheCLI() throws {
+        let set5 = PluginPaths.shared.appendingPathComponent("data/Set5")
+        let weights = PluginPaths.shared.appendingPathComponent("reference-weights/srcnn_9-5-5_ImageNet_x3.safetensors")
+        guard requireShared(set5), requireShared(weights), let gimp = try GimpProfile.make() else { return }
+        let names = try FileManager.default.contentsOfDirectory(atPath: set5.path).filter { $0.hasSuffix(".png") }.sorted()
+        XCTAssertEqual(names.count, 5)
+        var commands: [String] = []
+        var hrLumas: [Plane] = []
+        for name in names {
+            let hr = try ImageFile.load(set5.appendingPathComponent(name).path)
+            let cropped = hr.planes.prefix(3).map { $0.modcrop(3) }
+            hrLumas.append(BenchmarkProtocol.hrLuma(cropped))
+            let w = cropped[0].width / 3, h = cropped[0].height / 3
+            let lr = cropped.map { Resize.bicubic($0, width: w, height: h) }
+            try ImageFile.save(RasterImage(width: w, height: h, planes: lr, depth: .u8), to: gimp.path("lr-" + name))
+            commands.append(upscaleCommand(gimp.path("lr-" + name), gimp.path("gimp-" + name), scale: "3.0", weights: weights.path))
+        }
+        let r = try gimp.batch(commands)
+        XCTAssertFalse(r.failed, r.stderr)
+        var table = "Set5 x3, 9-5-5 ImageNet, Y-PSNR (dB), 3 px shaved\nimage       plug-in    srcnn upscale   diff\n"
+        var sums = (0.0, 0.0)
+        func pad(_ s: String) -> String { s.padding(toLength: 12, withPad: " ", startingAt: 0) }
+        for (name, hrY) in zip(names, hrLumas) {
+            let plugin = try ImageFile.load(gimp.path("gimp-" + name))
+            let cli = try cliUpscale(gimp.path("lr-" + name), gimp.path("cli-" + name), width: hrY.width, height: hrY.height,
+                                     weights: weights.path)
+            XCTAssertEqual([plugin.width, plugin.height], [hrY.width, hrY.height], name)
+            guard plugin.width == hrY.width, plugin.height == hrY.height else { continue }
+            let p = Metrics.psnr(BenchmarkProtocol.hrLuma(plugin.planes), hrY, shave: 3)
+            let c = Metrics.psnr(BenchmarkProtocol.hrLuma(cli.planes), hrY, shave: 3)
+            sums.0 += p; sums.1 += c
+            table += pad(String(name.dropLast(4))) + String(format: " %8.3f %12.3f %+10.4f\n", p, c, p - c)
+            XCTAssertEqual(p, c, accuracy: 0.05, name)
+        }
+        let n = Double(names.count)
+        table += pad("mean") + String(format: " %8.3f %12.3f %+10.4f", sums.0 / n, sums.1 / n, (sums.0 - sums.1) / n)
+        print(table)
     }
 
     func testShippedWeightsAreUsedWhenWeightsIsEmpty() throws {
