@@ -242,17 +242,16 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     } else {
         upscaled = (0..<planes.count).map { _ in Plane(width: layerWidth, height: layerHeight) }
     }
-    let pixels = Pixels(planes: upscaled, isRGB: isRGB, hasAlpha: hasAlpha)
 
     // 3. Now the image: one undo group, cubic scale (other layers, masks and channels follow), the layer
     //    written through its shadow buffer.
     gimp_image_undo_group_start(image)
     defer { gimp_image_undo_group_end(image) }
     try scaleImage(image, newWidth, newHeight)
-    guard Int(gimp_drawable_width(drawable)) == pixels.width, Int(gimp_drawable_height(drawable)) == pixels.height else {
-        throw PluginError(message: "the layer's scaled size differs from the expected \(pixels.width)×\(pixels.height)")
+    guard Int(gimp_drawable_width(drawable)) == layerWidth, Int(gimp_drawable_height(drawable)) == layerHeight else {
+        throw PluginError(message: "the layer's scaled size differs from the expected \(layerWidth)×\(layerHeight)")
     }
-    try pixels.write(to: drawable)
+    try Pixels.write(upscaled, isRGB: isRGB, hasAlpha: hasAlpha, to: drawable)
     gimp_progress_update(1)
 }
 
@@ -318,21 +317,6 @@ struct Pixels {
         }
     }
 
-    /// Pixels from planes (Y' / R'G'B', then alpha), clamped to 0...1: float drawables would keep
-    /// out-of-range values; integer ones are clamped by babl anyway.
-    init(planes: [Plane], isRGB: Bool, hasAlpha: Bool) {
-        self.isRGB = isRGB
-        self.hasAlpha = hasAlpha
-        width = planes.first?.width ?? 0
-        height = planes.first?.height ?? 0
-        let c = (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0), n = width * height
-        precondition(planes.count == c, "Pixels: \(planes.count) planes for \(c) channels")
-        data = [Float](repeating: 0, count: n * c)
-        for (k, p) in planes.enumerated() {
-            for i in 0..<n { data[i * c + k] = min(max(p.data[i], 0), 1) }
-        }
-    }
-
     /// One plane per channel, in order (R', G', B' or Y', then alpha).
     var planes: [Plane] {
         let c = channels, n = width * height
@@ -343,13 +327,30 @@ struct Pixels {
         }
     }
 
-    /// Through the shadow buffer, merged with undo, then the display updated.
-    func write(to drawable: gint32) throws {
+    /// Planes (Y' / R'G'B', then alpha) written through the shadow buffer in strips of rows (no full
+    /// interleaved copy), clamped to 0...1 (float drawables would keep out-of-range values; integer ones are
+    /// clamped by babl anyway), merged with undo, then the display updated.
+    static func write(_ planes: [Plane], isRGB: Bool, hasAlpha: Bool, to drawable: gint32) throws {
+        let c = (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0)
+        guard planes.count == c else { throw PluginError(message: "internal error: \(planes.count) planes for \(c) channels") }
+        let width = planes[0].width, height = planes[0].height
         guard width > 0, height > 0 else { return }
         guard let shadow = gimp_drawable_get_shadow_buffer(drawable) else { throw PluginError(message: "cannot write the drawable") }
-        var rect = GeglRectangle(x: 0, y: 0, width: gint(width), height: gint(height))
-        let format = babl_format(formatName)
-        data.withUnsafeBytes { gegl_buffer_set(shadow, &rect, 0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE) }
+        let format = babl_format((isRGB ? "R'G'B'" : "Y'") + (hasAlpha ? "A" : "") + " float")
+        let stripRows = max(1, min(height, (1 << 18) / (width * c)))   // 1 MiB strips
+        var strip = [Float](repeating: 0, count: width * stripRows * c)
+        var y0 = 0
+        while y0 < height {
+            let rows = min(stripRows, height - y0), base = y0 * width
+            for (k, p) in planes.enumerated() {
+                p.data.withUnsafeBufferPointer { src in
+                    for i in 0..<(rows * width) { strip[i * c + k] = min(max(src[base + i], 0), 1) }
+                }
+            }
+            var rect = GeglRectangle(x: 0, y: gint(y0), width: gint(width), height: gint(rows))
+            strip.withUnsafeBytes { gegl_buffer_set(shadow, &rect, 0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE) }
+            y0 += rows
+        }
         gegl_buffer_flush(shadow)
         g_object_unref(UnsafeMutableRawPointer(shadow))
         gimp_drawable_merge_shadow(drawable, 1)

@@ -57,15 +57,18 @@ final class PluginTests: XCTestCase {
         guard let gimp = try GimpProfile.make() else { return }
         let (weights, _) = try writeWeights(gimp)
         let input = try writeImage(gimp, name: "in.png", width: 40, height: 30, channels: 3)
-        let out2 = gimp.path("out2.png"), out3 = gimp.path("out3.png")
+        // The larger one is written back in several strips of rows.
+        let large = try writeImage(gimp, name: "large.png", width: 160, height: 120, channels: 3, seed: 2)
+        let out2 = gimp.path("out2.png"), out3 = gimp.path("out3.png"), outL = gimp.path("outL.png")
         let r = try gimp.batch([upscaleCommand(input, out2, scale: "2.0", weights: weights),
-                                upscaleCommand(input, out3, scale: "3.0", weights: weights)])
+                                upscaleCommand(input, out3, scale: "3.0", weights: weights),
+                                upscaleCommand(large, outL, scale: "3.0", weights: weights)])
         XCTAssertFalse(r.failed, r.stderr)
-        for (out, w, h) in [(out2, 80, 60), (out3, 120, 90)] {
+        for (source, out, w, h) in [(input, out2, 80, 60), (input, out3, 120, 90), (large, outL, 480, 360)] {
             let result = try ImageFile.load(out)
             XCTAssertEqual([result.width, result.height, result.planes.count], [w, h, 3])
             XCTAssertEqual(result.depth, .u8)
-            let cli = try cliUpscale(input, gimp.path("cli-\(w).png"), width: w, height: h, weights: weights)
+            let cli = try cliUpscale(source, gimp.path("cli-\(w).png"), width: w, height: h, weights: weights)
             assertClose(result.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
         }
     }
