@@ -65,7 +65,7 @@ extension Network {
     /// Writes `safetensorsBytes()` atomically: a temporary file in the same directory is written,
     /// fsynced and renamed over `path`. On failure the old file is untouched and the temporary removed.
     public func write(to path: String) throws {
-        try Network.atomicWrite(safetensorsBytes(), to: path)
+        try writeFileAtomically(safetensorsBytes(), to: path)
     }
 
     /// `conv<i>_w` / `conv<i>_b` with i >= 1 and no leading zeros -> i.
@@ -85,46 +85,47 @@ extension Network {
         if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
         return ns.localizedDescription
     }
+}
 
-    /// Writes `bytes` to `path` through a temporary file + fsync + rename.
-    static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        func fail(_ what: String) -> SRCNNError {
-            .io("cannot write \(path): \(what): \(String(cString: strerror(errno)))")
-        }
-        // Keep the permissions of a file we replace; new files get 0644 (minus umask).
-        var mode: mode_t = 0o644
-        var st = stat()
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { mode = st.st_mode & 0o7777 }
-
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw fail("cannot create temporary file") }
-        var ok = false
-        defer { if !ok { unlink(tmp) } }
-        var closed = false
-        defer { if !closed { close(fd) } }
-
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in
-                Foundation.write(fd, buf.baseAddress! + written, buf.count - written)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fail("write failed")
-            }
-            written += n
-        }
-        if fchmod(fd, mode) != 0 { throw fail("chmod failed") }
-        guard fsync(fd) == 0 else { throw fail("fsync failed") }
-        closed = true
-        guard close(fd) == 0 else { throw fail("close failed") }
-        guard rename(tmp, path) == 0 else { throw fail("rename failed") }
-        ok = true
-        // Make the rename itself durable; failure here does not undo the write.
-        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+/// Writes `bytes` to `path` through a temporary file in the same folder + fsync + rename (+ fsync of the folder),
+/// keeping the permissions of a file it replaces. On failure the old file is untouched and the temporary removed.
+public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent().path
+    let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    func fail(_ what: String) -> SRCNNError {
+        .io("cannot write \(path): \(what): \(String(cString: strerror(errno)))")
     }
+    // Keep the permissions of a file we replace; new files get 0644 (minus umask).
+    var mode: mode_t = 0o644
+    var st = stat()
+    if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG { mode = st.st_mode & 0o7777 }
+
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw fail("cannot create temporary file") }
+    var ok = false
+    defer { if !ok { unlink(tmp) } }
+    var closed = false
+    defer { if !closed { close(fd) } }
+
+    var written = 0
+    while written < bytes.count {
+        let n = bytes.withUnsafeBytes { buf in
+            Foundation.write(fd, buf.baseAddress! + written, buf.count - written)
+        }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw fail("write failed")
+        }
+        written += n
+    }
+    if fchmod(fd, mode) != 0 { throw fail("chmod failed") }
+    guard fsync(fd) == 0 else { throw fail("fsync failed") }
+    closed = true
+    guard close(fd) == 0 else { throw fail("close failed") }
+    guard rename(tmp, path) == 0 else { throw fail("rename failed") }
+    ok = true
+    // Make the rename itself durable; failure here does not undo the write.
+    let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dfd >= 0 { _ = fsync(dfd); close(dfd) }
 }

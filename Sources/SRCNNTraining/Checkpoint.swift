@@ -127,27 +127,8 @@ public struct Checkpoint {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder + fsync + rename.
-public func atomicWriteFile(_ bytes: [UInt8], to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent().path
-    let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    func fail(_ what: String) -> SRCNNError { .io("cannot write \(path): \(what): \(String(cString: strerror(errno)))") }
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw fail("cannot create temporary file") }
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, $0.count - done) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            let e = fail("write failed"); close(fd); unlink(tmp); throw e
-        }
-        done += n
-    }
-    guard fsync(fd) == 0 else { let e = fail("fsync failed"); close(fd); unlink(tmp); throw e }
-    guard close(fd) == 0 else { let e = fail("close failed"); unlink(tmp); throw e }
-    guard rename(tmp, path) == 0 else { let e = fail("rename failed"); unlink(tmp); throw e }
-}
+/// Writes `bytes` to `path` atomically (the engine's temp file + fsync + rename).
+public func atomicWriteFile(_ bytes: [UInt8], to path: String) throws { try writeFileAtomically(bytes, to: path) }
 
 /// Text files (CSV, SVG) written the same way.
 public func atomicWriteText(_ s: String, to path: String) throws { try atomicWriteFile(Array(s.utf8), to: path) }
