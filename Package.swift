@@ -9,7 +9,6 @@ let package = Package(
     products: [
         .executable(name: "srcnn", targets: ["srcnn"]),
         .library(name: "SRCNN", targets: ["SRCNN"]),
-        .library(name: "SRCNNKernels", targets: ["SRCNNKernelsAVX512"]),
         // The GIMP 2.10 plug-in: the C shim executable and the Swift library it loads from its own folder.
         .executable(name: "srcnn-upscale", targets: ["srcnn-upscale"]),
         .library(name: "SRCNNGimp", type: .dynamic, targets: ["SRCNNGimp"]),

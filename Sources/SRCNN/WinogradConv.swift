@@ -42,13 +42,8 @@ struct WinogradLayer {
         return u
     }
 
-    /// Rows and columns of padded input needed for an `ho` x `wo` output (whole tiles, so a little more).
-    func inputExtent(ho: Int, wo: Int) -> (rows: Int, cols: Int) {
-        (((ho + m - 1) / m) * m + r - 1, ((wo + m - 1) / m) * m + r - 1)
-    }
-
     /// Valid correlation of `P` (Cin channels, channel stride `cs`, row stride `ldp`, at least
-    /// `inputExtent` rows/cols) into `O` (Cout channels of (ceil(ho/m)·m) rows x (ceil(wo/m)·m) cols,
+    /// ceil(ho/m)·m + r - 1 rows and ceil(wo/m)·m + r - 1 cols: whole tiles) into `O` (Cout channels of (ceil(ho/m)·m) rows x (ceil(wo/m)·m) cols,
     /// row stride ceil(wo/m)·m). Returns O's row stride and channel stride.
     func run(_ P: UnsafePointer<Float>, cs: Int, ldp: Int, ho: Int, wo: Int,
              workspace ws: WinogradWorkspace, output O: UnsafeMutablePointer<Float>) -> (rowStride: Int, channelStride: Int) {

@@ -156,25 +156,15 @@ func weightsFolders() -> [String] {
 }
 
 /// Shipped models as (scale, path), sorted by scale.
-func shippedModels() -> [(scale: Double, path: String)] {
-    var found: [Double: String] = [:]
-    for dir in weightsFolders() {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
-        for name in names where name.hasPrefix("srcnn-x") && name.hasSuffix(".safetensors") {
-            let s = name.dropFirst("srcnn-x".count).dropLast(".safetensors".count)
-            if let v = Double(s), v > 0, found[v] == nil { found[v] = dir + "/" + name }
-        }
-    }
-    return found.map { ($0.key, $0.value) }.sorted { $0.scale < $1.scale }
-}
+func shippedModels() -> [(scale: Double, path: String)] { ShippedWeights.find(in: weightsFolders()) }
 
 func resolveWeights(_ explicit: String, scale: Double) throws -> String {
     if !explicit.isEmpty { return explicit }
-    guard let best = shippedModels().min(by: { abs(log($0.scale / scale)) < abs(log($1.scale / scale)) }) else {
+    guard let best = ShippedWeights.nearest(to: scale, in: weightsFolders()) else {
         throw PluginError(message: "no shipped weights found (looked in \(weightsFolders().joined(separator: ", "))); "
                           + "pass a weights file (.safetensors)")
     }
-    return best.path
+    return best
 }
 
 // MARK: - the upscale

@@ -17,27 +17,13 @@ enum Models {
         return dirs
     }
 
-    /// Shipped models found, as (scale, path), the first folder holding a scale winning.
-    static func shipped() -> [(scale: Double, path: String)] {
-        var found: [Double: String] = [:]
-        for dir in searchFolders {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
-            for name in names where name.hasPrefix("srcnn-x") && name.hasSuffix(".safetensors") {
-                let s = name.dropFirst("srcnn-x".count).dropLast(".safetensors".count)
-                if let v = Double(s), found[v] == nil { found[v] = dir + "/" + name }
-            }
-        }
-        return found.map { ($0.key, $0.value) }.sorted { $0.scale < $1.scale }
-    }
-
     /// The weights file to use: `explicit` if given, else the shipped model whose scale is nearest `scale`.
     static func resolve(_ explicit: String?, scale: Double) throws -> String {
         if let explicit { return explicit }
-        let all = shipped()
-        guard let best = all.min(by: { abs(log($0.scale / scale)) < abs(log($1.scale / scale)) }) else {
+        guard let best = ShippedWeights.nearest(to: scale, in: searchFolders) else {
             throw SRCNNError.invalidArgument(
                 "no shipped weights found (looked in \(searchFolders.joined(separator: ", "))); pass --weights FILE.safetensors")
         }
-        return best.path
+        return best
     }
 }
