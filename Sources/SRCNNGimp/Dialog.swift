@@ -8,6 +8,7 @@ import SRCNNGimpUI
 func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
     var values = SRCNNDialogValues()
     values.scale = settings.scale
+    values.all_layers = settings.allLayers ? 1 : 0
     withUnsafeMutableBytes(of: &values.weights) { buf in
         let bytes = Array(settings.weights.utf8.prefix(buf.count - 1))
         buf.copyBytes(from: bytes + [0])
@@ -27,6 +28,7 @@ func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
     default:
         var chosen = Settings()
         chosen.scale = values.scale
+        chosen.allLayers = values.all_layers != 0
         chosen.weights = withUnsafeBytes(of: &values.weights) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
         return chosen
     }

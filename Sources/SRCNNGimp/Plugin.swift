@@ -11,16 +11,22 @@ let procedureName = "plug-in-srcnn-upscale"
 struct Settings: Equatable {
     var scale: Double = 2
     var weights: String = ""
+    /// false: SRCNN on the drawable passed in; true: on every pixel layer of the image, inside groups too.
+    var allLayers = false
 
-    var serialized: [UInt8] { Array("\(scale)\n\(weights)".utf8) }
+    var serialized: [UInt8] { Array("\(scale)\n\(allLayers ? 1 : 0)\n\(weights)".utf8) }
     init() {}
     init?(serialized bytes: [UInt8]) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let nl = text.firstIndex(of: "\n"), let s = Double(text[..<nl]) else { return nil }
+        let parts = String(decoding: bytes, as: UTF8.self).split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let s = Double(parts[0]), let mode = Int(parts[1]) else { return nil }
         scale = s
-        weights = String(text[text.index(after: nl)...])
+        allLayers = mode == 1
+        weights = String(parts[2])
     }
 }
+
+/// The procedure's arguments (after run-mode, image and drawable).
+let argumentCount = 6
 
 /// A plug-in failure: the message GIMP shows (and prints in batch mode).
 struct PluginError: Error { var message: String }
@@ -35,6 +41,8 @@ public func srcnnPluginQuery() {
         (GIMP_PDB_DRAWABLE, "drawable", "The layer upscaled with bicubic + SRCNN (the rest of the image: GIMP's cubic scale)"),
         (GIMP_PDB_FLOAT, "scale", "Scale factor, 1 to 8 (any real value)"),
         (GIMP_PDB_STRING, "weights", "SRCNN weights (.safetensors); \"\" = the shipped model nearest the scale"),
+        (GIMP_PDB_INT32, "layers", "Layers enhanced with SRCNN { ACTIVE-LAYER (0): the drawable, ALL-LAYERS (1): every pixel layer, "
+            + "inside layer groups too }; everything else follows the image's cubic scale"),
     ]
     let params = UnsafeMutablePointer<GimpParamDef>.allocate(capacity: args.count)
     for (i, a) in args.enumerated() {
@@ -43,10 +51,11 @@ public func srcnnPluginQuery() {
     gimp_install_procedure(
         procedureName,
         "Upscale the image with SRCNN super-resolution",
-        "Scales the whole image by the factor with cubic interpolation; the drawable itself is upscaled from its "
-            + "original pixels as `srcnn upscale` does: MATLAB-compatible bicubic, then SRCNN (Dong et al. 2014) on "
-            + "the luma; chroma and alpha stay bicubic. Weights: a .safetensors file, or \"\" for the "
-            + "shipped model nearest the scale (plug-ins/srcnn-upscale/weights/).",
+        "Scales the whole image by the factor with cubic interpolation; the drawable (or, with layers = 1, every "
+            + "pixel layer, recursing into groups) is upscaled from its original pixels as `srcnn upscale` does: "
+            + "MATLAB-compatible bicubic, then SRCNN (Dong et al. 2014) on the luma; chroma and alpha stay bicubic. "
+            + "Weights: a .safetensors file, or \"\" for the shipped model nearest the scale "
+            + "(plug-ins/srcnn-upscale/weights/).",
         "SRCNN Upscale contributors", "SRCNN Upscale contributors", "2026",
         "SRCNN Upscale…", "RGB*, GRAY*", GIMP_PLUGIN,
         gint(args.count), 0, params, nil)
@@ -65,11 +74,12 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
     var status = GIMP_PDB_SUCCESS
     var message: String?
     // From the menu GIMP passes only run-mode, image and drawable (interactive or repeat: the dialog or the
-    // last values supply the rest); a non-interactive call must pass all five.
+    // last values supply the rest); a non-interactive call must pass all six (five, from callers written
+    // before the layers argument existed, means the active layer).
     let nonInteractive = nparams >= 1 && param != nil && param![0].data.d_int32 == Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
-    if param == nil || nparams < 3 || nparams > 5 || (nonInteractive && nparams != 5) {
+    if param == nil || nparams < 3 || nparams > gint(argumentCount) || (nonInteractive && nparams < 5) {
         status = GIMP_PDB_CALLING_ERROR
-        message = "\(procedureName) takes 5 arguments (run-mode, image, drawable, scale, weights), got \(nparams)"
+        message = "\(procedureName) takes \(argumentCount) arguments (run-mode, image, drawable, scale, weights, layers), got \(nparams)"
     } else {
         do {
             try run(param!, count: Int(nparams))
@@ -107,13 +117,21 @@ private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
     case GIMP_RUN_NONINTERACTIVE:
         settings.scale = param[3].data.d_float
         settings.weights = param[4].data.d_string.map { String(cString: $0) } ?? ""
+        if count == 6 {
+            let mode = param[5].data.d_int32
+            guard mode == 0 || mode == 1 else {
+                throw PluginError(message: "layers must be 0 (the active layer) or 1 (all layers), got \(mode)")
+            }
+            settings.allLayers = mode == 1
+        }
     default:
         if let last = loadLastValues() {
             settings = last
-        } else if runMode == GIMP_RUN_INTERACTIVE, count == 5, (1...8).contains(param[3].data.d_float) {
+        } else if runMode == GIMP_RUN_INTERACTIVE, count >= 5, (1...8).contains(param[3].data.d_float) {
             // First interactive run from a script: the dialog starts from the arguments it passed.
             settings.scale = param[3].data.d_float
             settings.weights = param[4].data.d_string.map { String(cString: $0) } ?? ""
+            if count == 6 { settings.allLayers = param[5].data.d_int32 == 1 }
         }
         if runMode == GIMP_RUN_INTERACTIVE {
             guard let chosen = try showDialog(settings, image: image) else { return }   // cancelled: nothing done
@@ -169,31 +187,39 @@ func resolveWeights(_ explicit: String, scale: Double) throws -> String {
 
 // MARK: - the upscale
 
-/// Checks everything that can fail before the image is touched, computes the layer's result from its original
-/// pixels exactly as `srcnn upscale` does (the engine's `Upscaler`: MATLAB bicubic of each plane to the layer's
-/// final size, SRCNN on Y), and only then scales the image (GIMP's cubic, for everything else) and writes the
-/// layer, in one undo step. If the user cancels (GIMP kills
-/// the plug-in) while SRCNN runs, the image has not been touched.
+/// Checks everything that can fail before the image is touched, computes each target layer's result from its
+/// original pixels exactly as `srcnn upscale` does (the engine's `Upscaler`: MATLAB bicubic of each plane to
+/// the layer's final size, SRCNN on Y), and only then scales the image (GIMP's cubic, for everything else) and
+/// writes the layers, in one undo step. If the user cancels (GIMP kills the plug-in) while SRCNN runs, the
+/// image has not been touched. With `allLayers` every layer's result is held (as float planes) until the end.
 func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     let scale = settings.scale
     guard scale.isFinite, scale >= 1, scale <= 8 else {
         throw PluginError(message: "scale \(scale) is out of range (1 to 8)")
     }
-    guard gimp_image_is_valid(image) != 0, gimp_item_is_valid(drawable) != 0,
-          gimp_item_get_image(drawable) == image else {
+    // With all layers the drawable is not used (a script may pass -1 for an image without an active layer).
+    guard gimp_image_is_valid(image) != 0, settings.allLayers
+            || (gimp_item_is_valid(drawable) != 0 && gimp_item_get_image(drawable) == image) else {
         throw PluginError(message: "invalid image or drawable")
     }
-    if gimp_image_base_type(image) == GIMP_INDEXED || gimp_drawable_is_indexed(drawable) != 0 {
+    if gimp_image_base_type(image) == GIMP_INDEXED || (!settings.allLayers && gimp_drawable_is_indexed(drawable) != 0) {
         throw PluginError(message: "indexed images are not supported: convert to RGB first (Image → Mode → RGB)")
     }
-    if gimp_item_is_group(drawable) != 0 {
-        throw PluginError(message: "the active layer is a layer group: select a normal layer")
-    }
-    if gimp_item_is_layer_mask(drawable) != 0 {
-        throw PluginError(message: "the active drawable is a layer mask: select the layer itself")
-    }
-    if gimp_item_is_layer(drawable) == 0 {
-        throw PluginError(message: "the active drawable is a channel: select a layer")
+    let targets: [gint32]
+    if settings.allLayers {
+        targets = pixelLayers(of: image)
+        guard !targets.isEmpty else { throw PluginError(message: "the image has no pixel layers") }
+    } else {
+        if gimp_item_is_group(drawable) != 0 {
+            throw PluginError(message: "the active layer is a layer group: select a normal layer (or choose all layers)")
+        }
+        if gimp_item_is_layer_mask(drawable) != 0 {
+            throw PluginError(message: "the active drawable is a layer mask: select the layer itself")
+        }
+        if gimp_item_is_layer(drawable) == 0 {
+            throw PluginError(message: "the active drawable is a channel: select a layer")
+        }
+        targets = [drawable]
     }
     let path = try resolveWeights(settings.weights, scale: scale)
     let network: Network
@@ -210,64 +236,107 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     }
     gimp_progress_init("SRCNN upscale ×\(String(format: "%g", scale))…")
 
-    // 1. The layer's size after the image scale, and its original pixels (non-premultiplied float).
-    let (layerWidth, layerHeight) = try scaledLayerSize(image: image, drawable: drawable, newWidth: newWidth, newHeight: newHeight)
-    var original: Pixels? = try Pixels(reading: drawable)
-    let isRGB = original!.isRGB, hasAlpha = original!.hasAlpha
-    var planes = original!.planes
-    original = nil
-    gimp_progress_update(0.05)
+    // 1. Each layer's size after the image scale (nil: GIMP drops the layer, too small to survive the scale).
+    let sizes = try scaledLayerSizes(image: image, layers: targets, newWidth: newWidth, newHeight: newHeight)
+    if !settings.allLayers, sizes[0] == nil { throw PluginError(message: "the layer would vanish at this scale") }
+    let work = zip(targets, sizes).compactMap { t, s in s.map { (layer: t, width: $0.0, height: $0.1) } }
+    let totalPixels = max(1, work.reduce(0) { $0 + $1.width * $1.height })
 
-    // 2. Exactly `srcnn upscale`: the engine's MATLAB bicubic of each plane (Y'/chroma, alpha) to the layer's
-    //    final size, then SRCNN on Y (the long part; nothing has been written yet).
+    // 2. Exactly `srcnn upscale`, layer by layer: the engine's MATLAB bicubic of each plane (Y'/chroma, alpha)
+    //    to the layer's final size, then SRCNN on Y (the long part; nothing has been written yet).
     let upscaler = Upscaler(network: network)
-    let upscaled: [Plane]
-    if layerWidth > 0, layerHeight > 0, !planes.isEmpty, planes[0].width > 0, planes[0].height > 0 {
-        let source = planes
-        planes.removeAll()
-        upscaled = try runWithProgress(from: 0.05, to: 0.95) { progress in
-            var input = source
-            return try upscaler.upscale(&input, width: layerWidth, height: layerHeight, progress: progress)
+    var results: [(layer: gint32, planes: [Plane], isRGB: Bool, hasAlpha: Bool)] = []
+    var done = 0
+    for item in work {
+        let from = 0.02 + 0.93 * Double(done) / Double(totalPixels)
+        let to = 0.02 + 0.93 * Double(done + item.width * item.height) / Double(totalPixels)
+        done += item.width * item.height
+        let original = try Pixels(reading: item.layer)
+        let source = original.planes
+        let (w, h) = (item.width, item.height)
+        let upscaled: [Plane]
+        if w > 0, h > 0, original.width > 0, original.height > 0 {
+            upscaled = try runWithProgress(from: from, to: to) { progress in
+                var input = source
+                return try upscaler.upscale(&input, width: w, height: h, progress: progress)
+            }
+        } else {
+            upscaled = source.map { _ in Plane(width: w, height: h) }
         }
-    } else {
-        upscaled = (0..<planes.count).map { _ in Plane(width: layerWidth, height: layerHeight) }
+        results.append((item.layer, upscaled, original.isRGB, original.hasAlpha))
     }
 
-    // 3. Now the image: one undo group, cubic scale (other layers, masks and channels follow), the layer
-    //    written through its shadow buffer.
+    // 3. Now the image: one undo group, cubic scale (other layers, masks and channels follow), the layers
+    //    written through their shadow buffers.
     gimp_image_undo_group_start(image)
     defer { gimp_image_undo_group_end(image) }
     try scaleImage(image, newWidth, newHeight)
-    guard Int(gimp_drawable_width(drawable)) == layerWidth, Int(gimp_drawable_height(drawable)) == layerHeight else {
-        throw PluginError(message: "the layer's scaled size differs from the expected \(layerWidth)×\(layerHeight)")
+    for r in results {
+        guard let w = r.planes.first?.width, let h = r.planes.first?.height,
+              Int(gimp_drawable_width(r.layer)) == w, Int(gimp_drawable_height(r.layer)) == h else {
+            throw PluginError(message: "a layer's scaled size differs from the expected one")
+        }
     }
-    try Pixels.write(upscaled, isRGB: isRGB, hasAlpha: hasAlpha, to: drawable)
+    for i in results.indices {
+        let r = results[i]
+        try Pixels.write(r.planes, isRGB: r.isRGB, hasAlpha: r.hasAlpha, to: r.layer)
+        results[i].planes = []   // free as we go
+    }
     gimp_progress_update(1)
 }
 
-/// The size GIMP gives the layer when the image is scaled to newWidth×newHeight. A layer covering the image
-/// exactly gets the image's size; any other layer's size (GIMP rounds offsets and edges separately) is read
-/// from an empty stand-in of the same size and offsets in a small temporary 8-bit grey image, scaled the same way.
-func scaledLayerSize(image: gint32, drawable: gint32, newWidth: Int, newHeight: Int) throws -> (Int, Int) {
+/// Every layer that holds pixels (not groups), top to bottom, recursing into layer groups.
+func pixelLayers(of image: gint32) -> [gint32] {
+    func children(_ ids: UnsafeMutablePointer<gint32>?, _ n: gint) -> [gint32] {
+        guard let ids, n > 0 else { g_free(ids); return [] }
+        let list = Array(UnsafeBufferPointer(start: ids, count: Int(n)))
+        g_free(ids)
+        return list.flatMap { id -> [gint32] in
+            guard gimp_item_is_group(id) != 0 else { return gimp_item_is_layer(id) != 0 ? [id] : [] }
+            var m: gint = 0
+            let sub = gimp_item_get_children(id, &m)
+            return children(sub, m)
+        }
+    }
+    var n: gint = 0
+    let top = gimp_image_get_layers(image, &n)
+    return children(top, n)
+}
+
+/// The sizes GIMP gives `layers` when the image is scaled to newWidth×newHeight (nil for a layer the scale
+/// removes). A layer covering the image exactly gets the image's size; for the others (GIMP rounds offsets and
+/// edges separately) empty stand-ins of the same sizes and offsets in one small temporary 8-bit grey image
+/// are scaled the same way and measured.
+func scaledLayerSizes(image: gint32, layers: [gint32], newWidth: Int, newHeight: Int) throws -> [(Int, Int)?] {
     let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
-    let lw = Int(gimp_drawable_width(drawable)), lh = Int(gimp_drawable_height(drawable))
-    var ox: gint = 0, oy: gint = 0
-    _ = gimp_drawable_offsets(drawable, &ox, &oy)
-    if ox == 0, oy == 0, lw == width, lh == height { return (newWidth, newHeight) }
-    let tmp = gimp_image_new(gint(width), gint(height), GIMP_GRAY)
-    guard tmp > 0 else { throw PluginError(message: "cannot create a temporary image") }
-    defer { gimp_image_delete(tmp) }
-    _ = gimp_image_undo_disable(tmp)
-    let standIn = gimp_layer_new(tmp, "size", gint(lw), gint(lh), GIMP_GRAY_IMAGE, 100, GIMP_LAYER_MODE_NORMAL)
-    guard standIn > 0, gimp_image_insert_layer(tmp, standIn, 0, 0) != 0 else {
-        throw PluginError(message: "cannot create a temporary layer")
+    var sizes: [(Int, Int)?] = Array(repeating: (newWidth, newHeight), count: layers.count)
+    var standIns: [(index: Int, id: gint32)] = []
+    var tmp: gint32 = -1
+    defer { if tmp > 0 { gimp_image_delete(tmp) } }
+    for (i, layer) in layers.enumerated() {
+        let lw = Int(gimp_drawable_width(layer)), lh = Int(gimp_drawable_height(layer))
+        var ox: gint = 0, oy: gint = 0
+        _ = gimp_drawable_offsets(layer, &ox, &oy)
+        if ox == 0, oy == 0, lw == width, lh == height { continue }
+        if tmp <= 0 {
+            tmp = gimp_image_new(gint(width), gint(height), GIMP_GRAY)
+            guard tmp > 0 else { throw PluginError(message: "cannot create a temporary image") }
+            _ = gimp_image_undo_disable(tmp)
+        }
+        let standIn = gimp_layer_new(tmp, "size", gint(lw), gint(lh), GIMP_GRAY_IMAGE, 100, GIMP_LAYER_MODE_NORMAL)
+        guard standIn > 0, gimp_image_insert_layer(tmp, standIn, 0, 0) != 0 else {
+            throw PluginError(message: "cannot create a temporary layer")
+        }
+        _ = gimp_layer_set_offsets(standIn, ox, oy)
+        standIns.append((i, standIn))
     }
-    _ = gimp_layer_set_offsets(standIn, ox, oy)
+    guard tmp > 0 else { return sizes }
     try scaleImage(tmp, newWidth, newHeight)
-    guard gimp_item_is_valid(standIn) != 0 else {
-        throw PluginError(message: "the layer would vanish at this scale")
+    for s in standIns {
+        sizes[s.index] = gimp_item_is_valid(s.id) != 0
+            ? (Int(gimp_drawable_width(s.id)), Int(gimp_drawable_height(s.id))) : nil
     }
-    return (Int(gimp_drawable_width(standIn)), Int(gimp_drawable_height(standIn)))
+    return sizes
 }
 
 /// gimp-image-scale with cubic interpolation (the user's interpolation setting is restored after).

@@ -1,4 +1,4 @@
-// SRCNN Upscale dialog: scale, resulting size, model choice. GTK2 through libgimpui.
+// SRCNN Upscale dialog: scale, resulting size, model choice, which layers. GTK2 through libgimpui.
 #include <stdio.h>
 #include <string.h>
 #include <libgimp/gimp.h>
@@ -7,7 +7,7 @@
 
 typedef struct {
   int width, height;
-  GtkWidget *size_label, *combo, *chooser;
+  GtkWidget *size_label, *combo, *chooser, *all_layers;
   GtkAdjustment *scale;
   int n_models;
 } DialogState;
@@ -35,7 +35,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   }
   gimp_ui_init("srcnn-upscale", FALSE);
 
-  DialogState s = { image_width, image_height, NULL, NULL, NULL, NULL, n_models };
+  DialogState s = { image_width, image_height, NULL, NULL, NULL, NULL, NULL, n_models };
   GtkWidget *dialog = gimp_dialog_new("SRCNN Upscale", "srcnn-upscale", NULL, 0,
                                       gimp_standard_help_func, "plug-in-srcnn-upscale",
                                       GTK_STOCK_CANCEL, GTK_RESPONSE_CANCEL,
@@ -43,7 +43,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_OK);
   gimp_window_set_transient(GTK_WINDOW(dialog));
 
-  GtkWidget *table = gtk_table_new(4, 2, FALSE);
+  GtkWidget *table = gtk_table_new(5, 2, FALSE);
   gtk_container_set_border_width(GTK_CONTAINER(table), 12);
   gtk_table_set_row_spacings(GTK_TABLE(table), 6);
   gtk_table_set_col_spacings(GTK_TABLE(table), 6);
@@ -89,10 +89,16 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 2, "_Model:", 0.0, 0.5, s.combo, 1, FALSE);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 3, "_Weights file:", 0.0, 0.5, s.chooser, 1, FALSE);
 
+  // Which layers get SRCNN (the others follow the image's cubic scale).
+  s.all_layers = gtk_check_button_new_with_mnemonic("_All layers (every pixel layer, inside groups too)");
+  gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(s.all_layers), values->all_layers != 0);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 4, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
+
   gtk_widget_show_all(dialog);
   int ok = gimp_dialog_run(GIMP_DIALOG(dialog)) == GTK_RESPONSE_OK;
   if (ok) {
     values->scale = gtk_adjustment_get_value(s.scale);
+    values->all_layers = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s.all_layers)) ? 1 : 0;
     int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s.combo));
     values->weights[0] = 0;
     if (choice >= 1 && choice <= n_models) {

@@ -27,6 +27,6 @@ final class CallingErrorTests: XCTestCase {
         XCTAssertEqual(v[0].data.d_status, GIMP_PDB_CALLING_ERROR)
         XCTAssertEqual(v[1].type, GIMP_PDB_STRING)
         let message = String(cString: try XCTUnwrap(v[1].data.d_string))
-        XCTAssertTrue(message.contains("takes 5 arguments"), message)
+        XCTAssertTrue(message.contains("takes 6 arguments"), message)
     }
 }

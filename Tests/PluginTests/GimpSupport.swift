@@ -115,16 +115,24 @@ final class GimpProfile {
 
     /// Runs each Script-Fu command as one `-b`, then quits; 120 s timeout so a hang fails instead of stalling.
     /// `display`: the X display plug-in dialogs may use (none by default: headless).
-    func batch(_ commands: [String], display: String? = nil) throws -> GimpResult {
+    /// `hiding`: a folder GIMP (and so the plug-in) sees as empty (see `HiddenFolder`).
+    func batch(_ commands: [String], display: String? = nil, hiding: String? = nil) throws -> GimpResult {
         try GimpProfile.runGimp(commands.flatMap { ["-b", $0] } + ["-b", "(gimp-quit 0)"], profile: profile, home: root,
-                                display: display)
+                                display: display, hiding: hiding)
     }
 
     /// `fast`: without data (brushes, gradients...) and fonts, which the tests do not need (much quicker start).
-    static func runGimp(_ args: [String], profile: URL, home: URL, fast: Bool = true, display: String? = nil) throws -> GimpResult {
+    static func runGimp(_ args: [String], profile: URL, home: URL, fast: Bool = true, display: String? = nil,
+                        hiding: String? = nil) throws -> GimpResult {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        p.arguments = ["120", PluginPaths.gimpConsole, "-i"] + (fast ? ["-d", "-f"] : []) + args
+        let command = ["/usr/bin/timeout", "120", PluginPaths.gimpConsole, "-i"] + (fast ? ["-d", "-f"] : []) + args
+        if let hiding {
+            p.executableURL = URL(fileURLWithPath: HiddenFolder.unshare)
+            p.arguments = HiddenFolder.arguments(hiding) + command
+        } else {
+            p.executableURL = URL(fileURLWithPath: command[0])
+            p.arguments = Array(command.dropFirst())
+        }
         var env = ProcessInfo.processInfo.environment
         env["GIMP2_DIRECTORY"] = profile.path
         env["HOME"] = home.path
@@ -149,6 +157,42 @@ final class GimpProfile {
         p.waitUntilExit()
         return GimpResult(status: p.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
                           stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// Runs a command in a private mount namespace where a folder is covered by an empty read-only tmpfs, so a
+/// binary that needs anything from it fails to load (used to hide the Swift toolchain's runtime libraries).
+enum HiddenFolder {
+    static let unshare = "/usr/bin/unshare"
+
+    /// unshare's arguments before the command: mount the tmpfs over `folder`, then exec the command.
+    static func arguments(_ folder: String) -> [String] {
+        ["--mount", "--propagation", "private", "/bin/sh", "-c",
+         "mount -t tmpfs -o ro,size=4k srcnn-hidden \"$1\" || exit 97; shift; exec \"$@\"", "sh", folder]
+    }
+
+    /// Whether this machine lets us create a mount namespace (root or CAP_SYS_ADMIN); prints why not otherwise.
+    static var available: Bool {
+        guard FileManager.default.isExecutableFile(atPath: unshare),
+              let (status, out) = try? runTool(unshare, arguments("/mnt") + ["/bin/true"]) else {
+            print("SKIP: \(unshare) not available"); return false
+        }
+        if status != 0 { print("SKIP: cannot create a mount namespace here (\(out.trimmingCharacters(in: .whitespacesAndNewlines)))") }
+        return status == 0
+    }
+
+    /// The folder this (dynamically linked) test process loaded the Swift runtime from, e.g. the toolchain's
+    /// usr/lib/swift/linux.
+    static var swiftRuntimeFolder: String? {
+        // /proc files report size 0: read to the end instead of by size.
+        guard let handle = FileHandle(forReadingAtPath: "/proc/self/maps") else { return nil }
+        defer { try? handle.close() }
+        let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        for line in maps.split(separator: "\n") where line.hasSuffix("/libswiftCore.so") {
+            guard let slash = line.firstIndex(of: "/") else { continue }
+            return URL(fileURLWithPath: String(line[slash...])).deletingLastPathComponent().path
+        }
+        return nil
     }
 }
 

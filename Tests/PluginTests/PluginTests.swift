@@ -38,7 +38,7 @@ final class PluginTests: XCTestCase {
         """
         (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
                (d (car (gimp-image-get-active-drawable img))))
-          (plug-in-srcnn-upscale RUN-NONINTERACTIVE img d \(scale) \(scm(weights)))
+          (plug-in-srcnn-upscale RUN-NONINTERACTIVE img d \(scale) \(scm(weights)) 0)
           (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(output)) \(scm(output))))
         """
     }
@@ -177,7 +177,7 @@ final class PluginTests: XCTestCase {
             let out = gimp.path("out\(i).png")
             body += """
                 (catch #f
-                  (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(a.0) \(scm(a.1)))
+                  (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(a.0) \(scm(a.1)) 0)
                   (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(out)) \(scm(out))))
 
               """
@@ -199,7 +199,7 @@ final class PluginTests: XCTestCase {
         let r = try gimp.batch([attemptsCommand(gimp, input: input, prepare: indexed, attempts: [("2.0", weights)]),
                                 // Uncaught, as a user's batch script would see it: an execution error, not a calling error.
                                 "(let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))) \(indexed)"
-                                    + " (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) 2.0 \(scm(weights))))"])
+                                    + " (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) 2.0 \(scm(weights)) 0))"])
         XCTAssertTrue(r.stderr.contains("convert to RGB first"), r.stderr)
         XCTAssertTrue(r.stderr.contains("batch command experienced an execution error"), r.stderr)
         XCTAssertTrue(r.stderr.contains("Procedure execution of plug-in-srcnn-upscale failed: SRCNN Upscale: indexed"), r.stderr)
@@ -249,16 +249,17 @@ final class PluginTests: XCTestCase {
         }
     }
 
-    /// The real dialog on a virtual display: set the scale to 3, press OK, the image grows x3 with the
-    /// shipped model ("Automatic").
+    /// The real dialog on a virtual display: set the scale to 3, tick "All layers", press OK: the image grows
+    /// x3 with the shipped model ("Automatic") and a second layer (not the drawable passed) is enhanced too.
     func testDialogUnderXvfb() throws {
         guard let gimp = try GimpProfile.make(), let display = try VirtualDisplay.start() else { return }
-        let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 9)
-        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x3.safetensors").path)
+        let (weights, _) = try writeWeights(gimp)
+        try FileManager.default.copyItem(atPath: weights,
+                                         toPath: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x3.safetensors").path)
         let input = try writeImage(gimp, name: "in.png", width: 12, height: 10, channels: 3)
-        let out = gimp.path("out.png")
-        let command = upscaleCommand(input, out, scale: "2.0", weights: "")
-            .replacingOccurrences(of: "(plug-in-srcnn-upscale RUN-NONINTERACTIVE", with: "(plug-in-srcnn-upscale RUN-INTERACTIVE")
+        let out = gimp.path("out.png"), topBefore = gimp.path("top-before.png"), topAfter = gimp.path("top-after.png")
+        let command = layeredImage(input, saveLayer("top", topBefore)
+            + "\n(plug-in-srcnn-upscale RUN-INTERACTIVE img bg 2.0 \"\" 0)\n" + saveLayer("bg", out) + saveLayer("top", topAfter))
         final class Box: @unchecked Sendable { var result: Result<GimpResult, Error>? }
         let box = Box()
         let done = DispatchSemaphore(value: 0)
@@ -276,12 +277,18 @@ final class PluginTests: XCTestCase {
         _ = try display.xdotool(["type", "3"])
         _ = try display.xdotool(["key", "Tab"])
         Thread.sleep(forTimeInterval: 0.3)
+        _ = try display.xdotool(["key", "alt+a"])   // "All layers"
+        Thread.sleep(forTimeInterval: 0.3)
         _ = try display.xdotool(["key", "alt+o"])
         XCTAssertEqual(done.wait(timeout: .now() + 130), .success)
         let r = try XCTUnwrap(box.result).get()
         XCTAssertFalse(r.failed, r.stderr)
         let img = try ImageFile.load(out)
         XCTAssertEqual([img.width, img.height, img.planes.count], [36, 30, 3])
+        // The top layer (12x10 -> 36x30) went through SRCNN, not just GIMP's cubic scale.
+        let top = try ImageFile.load(topAfter)
+        let cli = try cliUpscale(topBefore, gimp.path("top-cli.png"), width: 36, height: 30, weights: weights)
+        assertClose(top.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
     }
 
     /// Plugin/srcnn-batch.scm: every matching file upscaled into the output folder under its own name.
@@ -331,15 +338,30 @@ final class PluginTests: XCTestCase {
         (status, out) = try runTool("/bin/bash", [install] + args)
         XCTAssertEqual(status, 0, out)
         XCTAssertFalse(fm.fileExists(atPath: gimp.pluginFolder.path + ".new"))
-        // The installed plug-in in GIMP, with the toolchain off PATH.
+        // The installed plug-in in GIMP, with the toolchain off PATH and, where this machine allows a mount
+        // namespace, the Swift runtime folder covered by an empty tmpfs.
         let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 2)
         try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x2.safetensors").path)
         let input = try writeImage(gimp, name: "in.png", width: 12, height: 9, channels: 4)
         let result = gimp.path("out.png")
-        let r = try gimp.batch([upscaleCommand(input, result, scale: "2.0", weights: "")])
+        var hidden: String?
+        if HiddenFolder.available {
+            hidden = try XCTUnwrap(HiddenFolder.swiftRuntimeFolder, "the test process has no libswiftCore.so mapped")
+        }
+        let r = try gimp.batch([upscaleCommand(input, result, scale: "2.0", weights: "")], hiding: hidden)
         XCTAssertFalse(r.failed, r.stderr)
         let img = try ImageFile.load(result)
         XCTAssertEqual([img.width, img.height, img.planes.count], [24, 18, 4])
+        if let hidden {
+            // The control: the development build (dynamic Swift runtime from the toolchain) cannot load there.
+            let dev = try XCTUnwrap(try GimpProfile.make())
+            try net.write(to: dev.pluginFolder.appendingPathComponent("weights/srcnn-x2.safetensors").path)
+            let devInput = try writeImage(dev, name: "in.png", width: 12, height: 9, channels: 4)
+            let d = try dev.batch([upscaleCommand(devInput, dev.path("out.png"), scale: "2.0", weights: "")], hiding: hidden)
+            XCTAssertTrue(d.failed, "a plug-in linked to \(hidden) still ran with it hidden: \(d.stderr)")
+            XCTAssertTrue(d.stderr.contains("libswiftCore.so"), d.stderr)
+            XCTAssertFalse(fm.fileExists(atPath: dev.path("out.png")))
+        }
         // Uninstall.
         (status, out) = try runTool("/bin/bash", [install, "--uninstall"] + args)
         XCTAssertEqual(status, 0, out)
@@ -360,7 +382,7 @@ final class PluginTests: XCTestCase {
               (gimp-image-insert-layer img layer 0 0)
               (gimp-layer-set-offsets layer 5 4)
               (gimp-drawable-fill layer FILL-WHITE)
-              (plug-in-srcnn-upscale RUN-NONINTERACTIVE img layer 2.0 \(scm(weights)))
+              (plug-in-srcnn-upscale RUN-NONINTERACTIVE img layer 2.0 \(scm(weights)) 0)
               (if (not (and (= (car (gimp-drawable-width layer)) 16) (= (car (gimp-drawable-height layer)) 12)
                             (= (car (gimp-drawable-offsets layer)) 10)))
                   (error "the small layer was not scaled with the image"))
@@ -370,7 +392,7 @@ final class PluginTests: XCTestCase {
             (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
                    (group (car (gimp-layer-group-new img))))
               (gimp-image-insert-layer img group 0 0)
-              (catch #f (plug-in-srcnn-upscale RUN-NONINTERACTIVE img group 2.0 \(scm(weights))))
+              (catch #f (plug-in-srcnn-upscale RUN-NONINTERACTIVE img group 2.0 \(scm(weights)) 0))
               (gimp-image-delete-layer? img group)
               (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(grouped)) \(scm(grouped))))
             """.replacingOccurrences(of: "(gimp-image-delete-layer? img group)", with: "(gimp-image-remove-layer img group)")])

@@ -29,7 +29,7 @@ final class PrecisionTests: XCTestCase {
         """
         (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
                (d (car (gimp-image-get-active-drawable img))))
-          (plug-in-srcnn-upscale RUN-NONINTERACTIVE img d \(scale) \(scm(weights)))
+          (plug-in-srcnn-upscale RUN-NONINTERACTIVE img d \(scale) \(scm(weights)) 0)
           (gimp-message (string-append "precision=" (number->string (car (gimp-image-get-precision img)))))
           (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(output)) \(scm(output))))
         """
@@ -121,7 +121,7 @@ final class PrecisionTests: XCTestCase {
         let r = try gimp.batch(["""
             (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
                    (before (car (gimp-image-get-precision img))))
-              (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) 2.0 \(scm(weights)))
+              (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) 2.0 \(scm(weights)) 0)
               (gimp-message (string-append "precision-before=" (number->string before)
                                            " precision-after=" (number->string (car (gimp-image-get-precision img)))
                                            " base=" (number->string (car (gimp-image-base-type img)))))
@@ -157,7 +157,7 @@ final class PrecisionTests: XCTestCase {
         let r = try gimp.batch(["""
             (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input))))))
               (catch #f
-                (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) 2.0 \(scm(weights)))
+                (plug-in-srcnn-upscale RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) 2.0 \(scm(weights)) 0)
                 (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(out)) \(scm(out))))
               (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(after)) \(scm(after))))
             """])
