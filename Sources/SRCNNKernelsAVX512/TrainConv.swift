@@ -112,7 +112,7 @@ enum ConvBlock<let MR: Int, let OB: Int> {
                     w: UnsafePointer<Float>, M: Int, out: UnsafeMutablePointer<Float>, start: ConvStart,
                     relu: Bool, mask: UnsafePointer<Float>?) {
         let mr = MR, ob = OB
-        var acc = InlineArray<24, V16>(repeating: V16())
+        var acc = InlineArray<24, V16> { _ in V16() }
         switch start {
         case .zero: break
         case .bias(let bias):
@@ -126,7 +126,7 @@ enum ConvBlock<let MR: Int, let OB: Int> {
         var wp = w
         for kk in 0..<K {
             let p = src + offsets[kk]
-            var wv = InlineArray<4, V16>(repeating: V16())
+            var wv = InlineArray<4, V16> { _ in V16() }
             for v in 0..<ob { wv[v] = load(wp + 16 * v) }
             for i in 0..<mr {
                 let x = V16(repeating: p[i])

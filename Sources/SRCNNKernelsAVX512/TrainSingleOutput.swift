@@ -68,7 +68,7 @@ enum SingleGradBlock<let NV: Int> {
                     dy: UnsafePointer<Float>, rows: Int, cols: Int, grad: UnsafeMutablePointer<Float>) {
         let nv = NV
         let g = grad + r * kw + j0
-        var acc = InlineArray<8, V16>(repeating: V16())
+        var acc = InlineArray<8, V16> { _ in V16() }
         for v in 0..<nv { acc[v] = load(g + 16 * v) }
         for yy in 0..<rows {
             var xp = x + ((yy + r) * xpitch) * sx + j0

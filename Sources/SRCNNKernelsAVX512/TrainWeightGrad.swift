@@ -86,13 +86,13 @@ enum GradBlock<let J: Int, let OB: Int> {
     static func run(x: UnsafePointer<Float>, xrow: Int, sx: Int, dy: UnsafePointer<Float>, M: Int,
                     rows: Int, cols: Int, grad: UnsafeMutablePointer<Float>) {
         let ob = OB
-        var acc = InlineArray<24, V16>(repeating: V16())
+        var acc = InlineArray<24, V16> { _ in V16() }
         for j in 0..<J { for v in 0..<ob { acc[j * ob + v] = load(grad + j * M + 16 * v) } }
         var xr = x, dp = dy
         for _ in 0..<rows {
             var xp = xr
             for _ in 0..<cols {
-                var dv = InlineArray<4, V16>(repeating: V16())
+                var dv = InlineArray<4, V16> { _ in V16() }
                 for v in 0..<ob { dv[v] = load(dp + 16 * v) }
                 for j in 0..<J {
                     let b = V16(repeating: xp[j])
