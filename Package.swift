@@ -31,7 +31,7 @@ let package = Package(
                                 .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
         .target(name: "SRCNN", dependencies: ["COpenBLAS", "SRCNNKernelsAVX512"], swiftSettings: fast),
         // The trainer: backward passes, optimisers, patch data, checkpoints (the CLI links it; the plug-in must not).
-        .target(name: "SRCNNTraining", dependencies: ["SRCNN", "COpenBLAS"], swiftSettings: fast),
+        .target(name: "SRCNNTraining", dependencies: ["SRCNN", "COpenBLAS", "SRCNNKernelsAVX512"], swiftSettings: fast),
         // Image files <-> engine planes, through GEGL.
         .target(name: "SRCNNImageIO", dependencies: ["SRCNN", "CImageIO"], swiftSettings: fast),
         .executableTarget(name: "srcnn", dependencies: [

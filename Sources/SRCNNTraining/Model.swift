@@ -144,17 +144,25 @@ public final class Model {
     public var grads: [Float]
     /// Worker threads; the batch is split into this many contiguous parts (OpenBLAS pinned to 1 thread).
     public let threads: Int
-    /// Patches per GEMM within a thread. One patch per GEMM measured fastest (its im2col stays in cache):
-    /// seed model 534 patches/s at 1, 456 at 4, 388 at 32.
+    /// OpenBLAS path only: patches per GEMM within a thread. One patch per GEMM measured fastest (its im2col stays
+    /// in cache). The AVX-512 path always runs one patch at a time and ignores it (results differ only by rounding).
     public let micro: Int
-    private var workers: [Worker]
+    /// Which kernels run the passes: `avx512` (channel-last direct convolutions, `FastPath`) where the CPU and
+    /// the architecture allow, else `openblas` (im2col GEMMs, `Ops`). `train --bench`, batch 64, 2 threads, same
+    /// session: seed 9-3-5 32->18 791 patches/s (OpenBLAS 565), 9-5-5 33->17 1226 (794), 9-1-5 33->21 6339 (3015);
+    /// the AVX-512 kernels run at ~93% of the FMA peak measured that day, so more needs fewer FLOPs (Winograd).
+    public let kernels: KernelFamily
+    private var workers: [Worker] = []
+    private var fastWorkers: [FastWorker] = []
+    private var fastWeights: FastWeights?
 
     public var labelSide: Int { patch - 2 * arch.border }
 
     /// `blasThreads`: OpenBLAS's own threads (default 1: the batch is split over `threads` instead, which
-    /// measured faster; see `Trainer.benchmark`).
+    /// measured faster; see `Trainer.benchmark`). `kernels`: the family wanted (default: the best this CPU runs,
+    /// `SRCNN_KERNELS=openblas` forces the fallback); `avx512` falls back to `openblas` where unsupported.
     public init(arch: Architecture, patch: Int, params: [Float], threads: Int = 2, micro: Int = 1,
-                blasThreads: Int = 1) throws {
+                blasThreads: Int = 1, kernels: KernelFamily = CPUFeatures.bestKernels) throws {
         guard patch - 2 * arch.border >= 1 else {
             throw SRCNNError.invalidArgument("patch \(patch) is too small for \(arch.name) (it loses \(2 * arch.border) pixels)")
         }
@@ -165,7 +173,21 @@ public final class Model {
         self.grads = [Float](repeating: 0, count: params.count)
         self.threads = max(1, threads); self.micro = max(1, micro)
         openblas_set_num_threads(Int32(max(1, blasThreads)))
-        workers = (0..<self.threads).map { _ in Worker(arch: arch, micro: max(1, micro), patch: patch) }
+        self.kernels = kernels == .avx512 && CPUFeatures.hasAVX512 && FastPath.supports(arch) ? .avx512 : .openblas
+        if self.kernels == .avx512 {
+            let layers = FastPath.layers(arch, patch: patch)
+            fastWeights = FastWeights(layers)
+            fastWorkers = (0..<self.threads).map { _ in FastWorker(layers) }
+        } else {
+            workers = (0..<self.threads).map { _ in Worker(arch: arch, micro: max(1, micro), patch: patch) }
+        }
+    }
+
+    /// The network output (o, o) of the last patch the first worker ran (for tests).
+    var lastOutput: [Float] {
+        let n = labelSide * labelSide
+        if let w = fastWorkers.first { return Array(UnsafeBufferPointer(start: w.output, count: n)) }
+        return Array(UnsafeBufferPointer(start: workers[0].acts[arch.kernels.count], count: n))
     }
 
     /// Gaussian initial parameters, deterministic for `seed`: std `std` for every layer, or He-normal
@@ -224,17 +246,17 @@ public final class Model {
             chunkGrads.append(p)
         }
         var sse = [Double](repeating: 0, count: C)
-        let ws = workers
+        let ws = workers, fws = fastWorkers, fw = fastWeights
         let cg = chunkGrads
         let lock = NSLock()
         var next = 0
         params.withUnsafeBufferPointer { pp in
             let P = pp.baseAddress!
+            fw?.pack(P)
             let inAddr = UnsafeMutablePointer(mutating: inputs), labAddr = UnsafeMutablePointer(mutating: labels)
             sse.withUnsafeMutableBufferPointer { sp in
                 let S = sp.baseAddress!
                 DispatchQueue.concurrentPerform(iterations: T) { t in
-                    let w = ws[t]
                     while true {
                         lock.lock(); let c = next; next += 1; lock.unlock()
                         guard c < C else { break }
@@ -242,11 +264,21 @@ public final class Model {
                         g.update(repeating: 0, count: np)
                         let lo = N * c / C, hi = N * (c + 1) / C
                         var acc = 0.0
-                        var i = lo
-                        while i < hi {
-                            let n = min(w.micro, hi - i)
-                            acc += w.run(params: P, inputs: inAddr + i * p2, labels: labAddr + i * o2, n: n, batch: N, grads: g)
-                            i += n
+                        if let fw {
+                            let w = fws[t]
+                            w.begin()
+                            for i in lo..<hi {
+                                acc += w.run(fw, input: inAddr + i * p2, label: labAddr + i * o2, batch: N)
+                            }
+                            w.finish(into: g)
+                        } else {
+                            let w = ws[t]
+                            var i = lo
+                            while i < hi {
+                                let n = min(w.micro, hi - i)
+                                acc += w.run(params: P, inputs: inAddr + i * p2, labels: labAddr + i * o2, n: n, batch: N, grads: g)
+                                i += n
+                            }
                         }
                         S[c] = acc
                     }

@@ -22,7 +22,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var stepsPerEpoch: Int?
     /// Worker threads (the batch is split over them; OpenBLAS runs single-threaded in each).
     public var threads: Int
-    /// Patches per GEMM inside a thread.
+    /// Patches per GEMM inside a thread on the OpenBLAS path (the AVX-512 path runs one patch at a time and
+    /// ignores it; kept so checkpoints resume, and compared on resume like the other settings).
     public var micro: Int
 
     public init(arch: Architecture, scale: Int, patches: PatchSettings, batch: Int, optimizer: OptimizerConfig,
@@ -345,8 +346,23 @@ public final class Trainer {
     /// Training speed (patches/s: forward + backward + optimiser step) on random data.
     public static func benchmark(arch: Architecture, patch: Int, batch: Int, threads: Int, micro: Int = 1,
                                  blasThreads: Int = 1, steps: Int = 10) throws -> Double {
+        try measureSpeed(arch: arch, patch: patch, batch: batch, threads: threads, micro: micro,
+                         blasThreads: blasThreads, steps: steps).patchesPerSecond
+    }
+
+    /// A training speed and the kernel family that ran it.
+    public struct Speed: Sendable {
+        public var patchesPerSecond: Double
+        public var kernels: KernelFamily
+    }
+
+    /// Training speed (median of `steps` steps after 2 warm-up steps) with the kernels `kernels` (default: the best
+    /// this CPU runs; `SRCNN_KERNELS=openblas` forces the fallback); reports the family that actually ran.
+    public static func measureSpeed(arch: Architecture, patch: Int, batch: Int, threads: Int, micro: Int = 1,
+                                    blasThreads: Int = 1, steps: Int = 10,
+                                    kernels: KernelFamily = CPUFeatures.bestKernels) throws -> Speed {
         let model = try Model(arch: arch, patch: patch, params: Model.initialParameters(arch, seed: 1, std: nil),
-                              threads: threads, micro: micro, blasThreads: blasThreads)
+                              threads: threads, micro: micro, blasThreads: blasThreads, kernels: kernels)
         defer { openblas_set_num_threads(1) }
         let opt = Optimizer(.adam, arch: arch)
         var rng = SplitMix64(seed: 2)
@@ -361,6 +377,6 @@ public final class Trainer {
             times.append(Date().timeIntervalSince(t0))
         }
         times.sort()
-        return Double(batch) / times[times.count / 2]
+        return Speed(patchesPerSecond: Double(batch) / times[times.count / 2], kernels: model.kernels)
     }
 }

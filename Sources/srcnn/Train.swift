@@ -34,7 +34,7 @@ struct Train: ParsableCommand {
     @Option(help: "Std of the Gaussian initial weights (default: He-normal; paper presets 0.001).") var initStd: Double?
     @Option(help: "Start from these weights (fine-tuning; same architecture).") var `init`: String?
     @Option(help: "Worker threads.") var threads: Int = 2
-    @Option(help: "Patches per GEMM inside a thread.") var micro: Int?
+    @Option(help: "Patches per GEMM inside a thread (OpenBLAS kernels only; the AVX-512 kernels take one patch at a time).") var micro: Int?
     @Option(name: .shortAndLong, help: "Output weights (safetensors; best val PSNR so far).") var output: String = "srcnn-train.safetensors"
     @Option(help: "Checkpoint file (default: <output>.ckpt).") var checkpoint: String?
     @Option(help: "Resume from this checkpoint (settings come from it; changed ones are an error).") var resume: String?
@@ -115,7 +115,7 @@ struct Train: ParsableCommand {
                                       initial: initial, resume: resume)
             if quiet { trainer.reportSeconds = .infinity }
             trainer.log = { print($0); fflush(stdout) }
-            print("model \(config.arch.name) x\(config.scale), \(config.arch.parameterCount) parameters, patches \(config.patches.size)/\(config.patches.stride) -> labels \(trainer.model.labelSide), batch \(config.batch), \(config.optimizer.description), \(trainer.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, \(config.threads) threads"
+            print("model \(config.arch.name) x\(config.scale), \(config.arch.parameterCount) parameters, patches \(config.patches.size)/\(config.patches.stride) -> labels \(trainer.model.labelSide), batch \(config.batch), \(config.optimizer.description), \(trainer.stepsPerEpoch) steps/epoch, \(config.epochs) epochs, \(config.threads) threads, \(trainer.model.kernels.rawValue) kernels"
                   + (resumed.map { " (resuming at epoch \($0.state.epoch), step \($0.state.step))" } ?? ""))
             let stop = try trainer.run(maxSteps: maxSteps, cancel: cancel)
             try trainer.writeOutputs()
@@ -176,7 +176,8 @@ struct Train: ParsableCommand {
     }
 
     func runBench() throws {
-        print("training speed (forward + backward + Adam step, batch \(batch ?? 64), \(threads) worker thread(s) x \(blasThreads) OpenBLAS thread(s), micro-batch \(micro ?? 1); median of 10 steps)")
+        print("training speed (forward + backward + Adam step, batch \(batch ?? 64), \(threads) worker thread(s) x \(blasThreads) OpenBLAS thread(s), micro-batch \(micro ?? 1) (OpenBLAS only); median of 10 steps)")
+        print("kernels: \(CPUFeatures.bestKernels.rawValue) (SRCNN_KERNELS=openblas|avx512 to choose)")
         // Valid convolutions: 32 -> 18 for 9-3-5 and 33 -> 17 for 9-5-5 (33 -> 21 is 9-1-5); the rows with
         // 34 and 37 give the 20 and 21 pixel labels of padded set-ups, for comparisons by output size.
         let cases: [(String, [Int], [Int], Int)] = [("seed 9-3-5 (128/64)", [9, 3, 5], [128, 64], 32),
@@ -186,8 +187,9 @@ struct Train: ParsableCommand {
                                                     ("9-1-5 (64/32)", [9, 1, 5], [64, 32], 33)]
         for (name, k, f, p) in cases {
             let arch = try Architecture(kernels: k, filters: f)
-            let r = try Trainer.benchmark(arch: arch, patch: p, batch: batch ?? 64, threads: threads, micro: micro ?? 1, blasThreads: blasThreads)
-            print(String(format: "%-22@ %d -> %d  %7.0f patches/s", name as NSString, p, p - 2 * arch.border, r))
+            let r = try Trainer.measureSpeed(arch: arch, patch: p, batch: batch ?? 64, threads: threads, micro: micro ?? 1, blasThreads: blasThreads)
+            print(String(format: "%-22@ %d -> %d  %7.0f patches/s  [%@]", name as NSString, p, p - 2 * arch.border,
+                         r.patchesPerSecond, r.kernels.rawValue as NSString))
         }
     }
 }

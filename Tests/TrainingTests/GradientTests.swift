@@ -120,8 +120,14 @@ final class GradientTests: XCTestCase {
     }
 
     /// The whole model (conv-ReLU-conv-ReLU-conv + MSE, batched, 2 threads, micro-batches) against a Double
-    /// reference of the same network, every parameter checked.
+    /// reference of the same network, every parameter checked; with the OpenBLAS kernels and, where the CPU
+    /// has it, the AVX-512 ones.
     func testModelGradient() throws {
+        try checkModelGradient(.openblas)
+        if requireAVX512() { try checkModelGradient(.avx512) }
+    }
+
+    func checkModelGradient(_ kernels: KernelFamily) throws {
         let arch = try Architecture(kernels: [3, 1, 3], filters: [4, 3])
         let patch = 8, N = 5, o = patch - 2 * arch.border
         var rng = SplitMix64(seed: 4)
@@ -139,15 +145,16 @@ final class GradientTests: XCTestCase {
             }
             return zip(x, labels).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / (2 * Double(N))
         }
-        let model = try Model(arch: arch, patch: patch, params: p0.map(Float.init), threads: 2, micro: 2)
+        let model = try Model(arch: arch, patch: patch, params: p0.map(Float.init), threads: 2, micro: 2, kernels: kernels)
+        XCTAssertEqual(model.kernels, kernels)
         let fin = inputs.map(Float.init), flab = labels.map(Float.init)
         let mse = model.step(inputs: fin, labels: flab, batch: N)
         XCTAssertEqual(mse * Double(o * o) / 2, refLoss(p0), accuracy: 1e-4)
         for i in 0..<arch.parameterCount {
-            assertClose(model.grads[i], numericGrad(p0, i, h: 1e-5, refLoss), rel: 5e-3, abs: 1e-4, "param \(i)")
+            assertClose(model.grads[i], numericGrad(p0, i, h: 1e-5, refLoss), rel: 5e-3, abs: 1e-4, "\(kernels) param \(i)")
         }
         // Micro-batches change only rounding; the thread count changes nothing at all.
-        let one = try Model(arch: arch, patch: patch, params: p0.map(Float.init), threads: 1, micro: 64)
+        let one = try Model(arch: arch, patch: patch, params: p0.map(Float.init), threads: 1, micro: 64, kernels: kernels)
         one.step(inputs: fin, labels: flab, batch: N)
         for i in 0..<arch.parameterCount { XCTAssertEqual(one.grads[i], model.grads[i], accuracy: 1e-4) }
         let big = 21   // more than gradientChunks patches
@@ -156,7 +163,7 @@ final class GradientTests: XCTestCase {
         let blab = (0..<(big * o * o)).map { _ in Float(r2.nextUniform()) }
         var results: [[Float]] = []
         for t in [1, 2, 3] {
-            let m = try Model(arch: arch, patch: patch, params: p0.map(Float.init), threads: t, micro: 2)
+            let m = try Model(arch: arch, patch: patch, params: p0.map(Float.init), threads: t, micro: 2, kernels: kernels)
             m.step(inputs: bin, labels: blab, batch: big)
             results.append(m.grads)
         }
