@@ -1,11 +1,9 @@
-// Safetensors: a small reader/writer for the safetensors format (Hugging Face), no dependencies but Foundation.
+// Safetensors: a small reader/writer for the safetensors format (Hugging Face), no dependencies (JSON through JSON.swift).
 //
 // Layout: 8-byte little-endian UInt64 header length N, N bytes of UTF-8 JSON
 //   {"__metadata__": {str: str}, "<name>": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, ...}
 // with offsets relative to the first byte after the header, then the raw little-endian tensor data.
 // Every malformed input throws `SRCNNError.invalidWeights` with one line; nothing here traps on bad bytes.
-import Foundation
-
 public struct Safetensors: Sendable {
     /// The element types the format names. Only the float ones convert to `[Float]`.
     public enum DType: String, Sendable, CaseIterable {
@@ -67,23 +65,23 @@ public struct Safetensors: Sendable {
         guard String(validating: headerBytes, as: UTF8.self) != nil else {
             throw SRCNNError.invalidWeights("safetensors header is not valid UTF-8")
         }
-        let json: Any
+        let json: JSONValue
         do {
-            json = try JSONSerialization.jsonObject(with: Data(headerBytes), options: [])
+            json = try JSONValue.parse(headerBytes)
         } catch {
             throw SRCNNError.invalidWeights("safetensors header is not valid JSON")
         }
-        guard let top = json as? [String: Any] else {
+        guard case .object(let top) = json else {
             throw SRCNNError.invalidWeights("safetensors header is not a JSON object")
         }
 
         var metadata: [String: String] = [:]
         if let raw = top["__metadata__"] {
-            guard let dict = raw as? [String: Any] else {
+            guard case .object(let dict) = raw else {
                 throw SRCNNError.invalidWeights("safetensors __metadata__ is not an object of strings")
             }
             for (k, v) in dict {
-                guard let s = Safetensors.jsonString(v) else {
+                guard case .string(let s) = v else {
                     throw SRCNNError.invalidWeights("safetensors __metadata__ value for \"\(k)\" is not a string")
                 }
                 metadata[k] = s
@@ -98,11 +96,11 @@ public struct Safetensors: Sendable {
         self.tensors = tensors
     }
 
-    private static func parseEntry(name: String, _ raw: Any, dataStart: Int, dataLength: Int) throws -> TensorInfo {
+    private static func parseEntry(name: String, _ raw: JSONValue, dataStart: Int, dataLength: Int) throws -> TensorInfo {
         func bad(_ why: String) -> SRCNNError { .invalidWeights("tensor \"\(name)\": \(why)") }
-        guard let entry = raw as? [String: Any] else { throw bad("entry is not an object") }
+        guard case .object(let entry) = raw else { throw bad("entry is not an object") }
         guard let dtypeRaw = entry["dtype"] else { throw bad("entry has no \"dtype\"") }
-        guard let dtypeName = jsonString(dtypeRaw) else { throw bad("\"dtype\" is not a string") }
+        guard case .string(let dtypeName) = dtypeRaw else { throw bad("\"dtype\" is not a string") }
         guard let dtype = DType(rawValue: dtypeName) else { throw bad("unsupported dtype \"\(dtypeName)\"") }
         guard let shapeRaw = entry["shape"] else { throw bad("entry has no \"shape\"") }
         guard let shape = jsonIntArray(shapeRaw), shape.allSatisfy({ $0 >= 0 }) else {
@@ -135,22 +133,13 @@ public struct Safetensors: Sendable {
         return TensorInfo(dtype: dtype, shape: shape, byteRange: (dataStart + begin)..<(dataStart + end), count: count)
     }
 
-    /// A JSON string (NSString on Linux) as a Swift String; nil for any other JSON value.
-    private static func jsonString(_ v: Any) -> String? {
-        if let s = v as? String { return s }
-        if let s = v as? NSString { return s as String }
-        return nil
-    }
-
-    /// A JSON array of integers (no fractions, no booleans, within Int range); nil otherwise.
-    private static func jsonIntArray(_ v: Any) -> [Int]? {
-        guard let arr = v as? [Any] else { return nil }
+    /// A JSON array of integers (no fractions, exponents or booleans, within Int range); nil otherwise.
+    private static func jsonIntArray(_ v: JSONValue) -> [Int]? {
+        guard case .array(let arr) = v else { return nil }
         var out: [Int] = []
         out.reserveCapacity(arr.count)
         for e in arr {
-            // Booleans come back as "c", fractions and exponent forms as "d"/"f": not integers.
-            guard let num = e as? NSNumber, !["c", "d", "f"].contains(String(cString: num.objCType)),
-                  let i = e as? Int else { return nil }
+            guard case .integer(let i) = e else { return nil }
             out.append(i)
         }
         return out
