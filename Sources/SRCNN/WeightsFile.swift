@@ -1,5 +1,10 @@
 // WeightsFile: Network <-> safetensors (conv1_w (out, in, k, k), conv1_b (out), conv2_w, ...; metadata kept).
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Network {
     /// Reads a network from safetensors bytes and validates it.
@@ -38,17 +43,16 @@ extension Network {
     /// Reads and validates a weights file; content errors are
     /// `SRCNNError.invalidWeights("<file name>: <reason>")`, unreadable files `SRCNNError.io`.
     public init(contentsOf path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw SRCNNError.io("cannot read weights file \(path): \(Network.reason(error))")
+            bytes = try readFileBytes(path)
+        } catch let e as FileReadError {
+            throw SRCNNError.io("cannot read weights file \(path): \(e.reason)")
         }
         do {
-            try self.init(safetensors: [UInt8](data))
+            try self.init(safetensors: bytes)
         } catch SRCNNError.invalidWeights(let m) {
-            throw SRCNNError.invalidWeights("\(url.lastPathComponent): \(m)")
+            throw SRCNNError.invalidWeights("\(URL(fileURLWithPath: path).lastPathComponent): \(m)")
         }
     }
 
@@ -76,14 +80,32 @@ extension Network {
               digits.allSatisfy({ $0 >= "0" && $0 <= "9" }) else { return nil }
         return Int(digits)
     }
+}
 
-    static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        if let u = ns.userInfo[NSUnderlyingErrorKey] as? NSError, u.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(u.code)))
+/// Why a file could not be read: the C library's text for the errno (e.g. "No such file or directory").
+public struct FileReadError: Error, CustomStringConvertible {
+    public var code: Int32
+    public var reason: String { String(cString: strerror(code)) }
+    public var description: String { reason }
+}
+
+/// The whole file at `path` (open + read until end of file, retrying on EINTR); throws `FileReadError`.
+public func readFileBytes(_ path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw FileReadError(code: errno) }
+    defer { close(fd) }
+    var st = stat()
+    var bytes: [UInt8] = []
+    if fstat(fd, &st) == 0, st.st_size > 0 { bytes.reserveCapacity(Int(st.st_size)) }
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw FileReadError(code: errno)
         }
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        return ns.localizedDescription
+        if n == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<n])
     }
 }
 
@@ -111,7 +133,7 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
     var written = 0
     while written < bytes.count {
         let n = bytes.withUnsafeBytes { buf in
-            Foundation.write(fd, buf.baseAddress! + written, buf.count - written)
+            write(fd, buf.baseAddress! + written, buf.count - written)
         }
         if n < 0 {
             if errno == EINTR { continue }
