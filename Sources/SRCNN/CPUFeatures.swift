@@ -1,5 +1,5 @@
 // Which kernel family this CPU can run (read once from /proc/cpuinfo), with an override for tests and benchmarks.
-import Foundation
+import FoundationEssentials
 
 public enum KernelFamily: String, Sendable, CaseIterable {
     /// Register-blocked AVX-512 direct convolution (our own Swift SIMD kernels).

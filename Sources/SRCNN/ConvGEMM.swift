@@ -1,6 +1,10 @@
 // Fast forward pass of a network over one image region: replicate padding + shifted-row GEMMs (OpenBLAS).
 import COpenBLAS
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SRCNNKernelsAVX512
 
 /// A growable, reusable, 64-byte aligned Float scratch buffer (one per worker thread).

@@ -1,6 +1,8 @@
 // The engine's forward pass over a whole plane: tiles with a receptive-field halo, spread over threads.
 import COpenBLAS
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Synchronization
 
 /// How `forward` splits the work. Results do not depend on these (tiles are seamless).
 public struct ForwardOptions: Sendable {
@@ -36,9 +38,8 @@ extension PackedNetwork {
         let R = halo, S = network.receptiveRadius, T = (options.tileSize + tileMultiple - 1) / tileMultiple * tileMultiple
         let tilesY = (H + T - 1) / T, tilesX = (W + T - 1) / T, total = tilesY * tilesX
         var output = Plane(width: W, height: H)
-        let lock = NSLock()
-        var next = 0, done = 0
-        var failure: SRCNNError? = nil
+        // The next tile to take, tiles finished, and the first failure (cancellation).
+        let shared = Mutex<(next: Int, done: Int, failure: SRCNNError?)>((0, 0, nil))
         input.data.withUnsafeBufferPointer { inBuf in
             output.data.withUnsafeMutableBufferPointer { outBuf in
                 let inp = inBuf.baseAddress!, outp = outBuf.baseAddress!
@@ -47,14 +48,13 @@ extension PackedNetwork {
                     let ws = ForwardWorkspace()
                     let tileOut = ScratchBuffer()
                     while true {
-                        lock.lock()
-                        let t = next
-                        next += 1
-                        let stop = failure != nil
-                        lock.unlock()
+                        let (t, stop) = shared.withLock { s in
+                            s.next += 1
+                            return (s.next - 1, s.failure != nil)
+                        }
                         if t >= total || stop { break }
                         if cancel?.isCancelled == true {
-                            lock.lock(); failure = .cancelled; lock.unlock()
+                            shared.withLock { $0.failure = .cancelled }
                             break
                         }
                         let y0 = (t / tilesX) * T, x0 = (t % tilesX) * T
@@ -73,16 +73,16 @@ extension PackedNetwork {
                         for y in y0..<y1 {
                             (outp + y * W + x0).update(from: tmp + (y - oy0) * ow + (x0 - ox0), count: x1 - x0)
                         }
-                        lock.lock()
-                        done += 1
-                        let fraction = Double(done) / Double(total)
-                        lock.unlock()
+                        let fraction = shared.withLock { s in
+                            s.done += 1
+                            return Double(s.done) / Double(total)
+                        }
                         progress?(fraction)
                     }
                 }
             }
         }
-        if let failure { throw failure }
+        if let failure = shared.withLock({ $0.failure }) { throw failure }
         return output
     }
 }

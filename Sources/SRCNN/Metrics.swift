@@ -1,5 +1,9 @@
 // Image-quality metrics of the SR benchmark protocol: PSNR and SSIM (Wang et al. 2004) on 8-bit Y.
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 public enum Metrics {
     /// PSNR in dB between two planes on a 0...1 scale, after MATLAB `uint8(x * 255)` of both and

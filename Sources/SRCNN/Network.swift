@@ -54,7 +54,18 @@ public struct Network: Equatable, Sendable {
 
     /// The upscaling factor the weights were trained for, from metadata `scale` (e.g. "3").
     public var scale: Double? {
-        metadata["scale"].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        metadata["scale"].flatMap { Double(Network.trimmingSpaces($0)) }
+    }
+
+    /// `s` without leading and trailing horizontal whitespace (tab and Unicode category Zs, as
+    /// Foundation's `CharacterSet.whitespaces`).
+    static func trimmingSpaces(_ s: String) -> Substring {
+        func space(_ u: Unicode.Scalar) -> Bool { u == "\t" || u.properties.generalCategory == .spaceSeparator }
+        let v = Substring(s).unicodeScalars
+        guard let first = v.firstIndex(where: { !space($0) }), let last = v.lastIndex(where: { !space($0) }) else {
+            return ""
+        }
+        return Substring(v[first...last])
     }
 
     /// Throws `SRCNNError.invalidWeights` with one line naming the first problem found.
@@ -117,7 +128,11 @@ public struct Network: Equatable, Sendable {
     }
 }
 
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A small, fast, seedable generator (SplitMix64) so runs are reproducible.
 public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable {

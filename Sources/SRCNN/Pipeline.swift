@@ -1,5 +1,9 @@
 // The two user-level pipelines: upscale an image's planes (SRCNN on Y, bicubic for the rest) and the benchmark protocol.
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Upscales colour, grey and alpha planes: bicubic to the target size, then SRCNN on Y only.
 public struct Upscaler: Sendable {

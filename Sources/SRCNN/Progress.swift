@@ -1,16 +1,15 @@
 // Progress reporting and cooperative cancellation for every long engine call.
-import Foundation
+import Synchronization
 
 /// Called with the fraction done (0...1) as work finishes; may be called from any thread.
 public typealias ProgressHandler = @Sendable (Double) -> Void
 
 /// A flag another thread (a GIMP progress callback, a SIGINT handler) sets to stop long work early.
-public final class CancelFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+public final class CancelFlag: Sendable {
+    private let value = Mutex(false)
     public init() {}
-    public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    public func cancel() { lock.lock(); value = true; lock.unlock() }
+    public var isCancelled: Bool { value.withLock { $0 } }
+    public func cancel() { value.withLock { $0 = true } }
 }
 
 /// Errors any engine call can raise; `description` is one line a user can act on.

@@ -1,5 +1,11 @@
 // Resize: bicubic resampling that matches MATLAB imresize(..., 'bicubic') sample for sample.
-import Foundation
+import Dispatch
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// MATLAB-compatible bicubic resize.
 ///

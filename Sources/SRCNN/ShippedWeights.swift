@@ -1,5 +1,10 @@
 // The shipped models (`srcnn-x<scale>.safetensors`) in a list of folders, and the one nearest a scale.
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 public enum ShippedWeights {
     /// Models found, as (scale, path) sorted by scale; for a scale in several folders the first folder wins.

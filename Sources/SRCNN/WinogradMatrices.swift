@@ -1,5 +1,9 @@
 // Winograd F(m, r) transform matrices (Cook-Toom), built in Double for any output tile m and kernel r.
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The three matrices of a 1-D Winograd minimal filtering algorithm F(m, r) with tile α = m + r - 1:
 /// y = Aᵀ [(G g) ⊙ (Bᵀ d)] computes the m outputs y_i = Σ_k g_k d_{i+k} (correlation) of an α-sample
