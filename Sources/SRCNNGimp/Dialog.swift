@@ -1,7 +1,7 @@
 // The interactive dialog (GTK2, in the C target SRCNNGimpUI). Without a display GIMP cannot show it:
 // the plug-in then runs with the last values (or the defaults) instead of aborting.
 import CGimp
-import Foundation
+import Glibc
 import SRCNNGimpUI
 
 /// The user's choice, nil when cancelled.
