@@ -2,11 +2,9 @@
 // (Plugin/shim/main.c). Pixels go through GEGL buffers in babl float formats; the result is written
 // through the shadow buffer at the very end, inside one undo group.
 import CGimp
-import Dispatch
 import FoundationEssentials
 import Glibc
 import SRCNN
-import Synchronization
 
 let procedureName = "plug-in-srcnn-upscale"
 
@@ -418,55 +416,4 @@ struct Pixels {
         gimp_drawable_merge_shadow(drawable, 1)
         gimp_drawable_update(drawable, 0, 0, gint(width), gint(height))
     }
-}
-
-/// `value` as C's "%g" prints it (e.g. 2, 2.5, 1.33333).
-func formatG(_ value: Double) -> String {
-    var buf = [CChar](repeating: 0, count: 64)
-    _ = withVaList([value]) { vsnprintf(&buf, buf.count, "%g", $0) }
-    return String(cString: buf)
-}
-
-private final class WorkerBox<T>: @unchecked Sendable {
-    let state = Mutex<(fraction: Double, result: Result<T, Error>?)>((0, nil))
-}
-
-/// Runs `body` on a new POSIX thread with an 8 MiB stack (the engine's recursion-free but large frames
-/// must not depend on the caller's stack size); returns at once.
-private func startThread(_ body: @escaping @Sendable () -> Void) {
-    final class Context { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-    var attr = pthread_attr_t()
-    pthread_attr_init(&attr)
-    defer { pthread_attr_destroy(&attr) }
-    pthread_attr_setstacksize(&attr, 8 << 20)
-    pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-    let context = Unmanaged.passRetained(Context(body)).toOpaque()
-    var thread = pthread_t()
-    let rc = pthread_create(&thread, &attr, { raw in
-        let c = Unmanaged<Context>.fromOpaque(raw!).takeRetainedValue()
-        c.body()
-        return nil
-    }, context)
-    if rc != 0 {
-        // No thread could be made: run here (progress then shows only at the end).
-        Unmanaged<Context>.fromOpaque(context).takeRetainedValue().body()
-    }
-}
-
-/// Runs `work` on a worker thread; this (GIMP's) thread forwards its progress (0...1, mapped to from...to),
-/// since libgimp is not thread-safe.
-func runWithProgress<T>(from: Double, to: Double, _ work: @escaping @Sendable (@escaping ProgressHandler) throws -> T) throws -> T {
-    let box = WorkerBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    startThread {
-        let r = Result { try work({ f in box.state.withLock { $0.fraction = f } }) }
-        box.state.withLock { $0.result = r }
-        done.signal()
-    }
-    var last = -1.0
-    while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-        let f = box.state.withLock { $0.fraction }
-        if f - last >= 0.01 { gimp_progress_update(from + (to - from) * f); last = f }
-    }
-    return try box.state.withLock { $0.result! }.get()
 }
