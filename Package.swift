@@ -48,10 +48,12 @@ let package = Package(
                 cSettings: [.define("GLIB_DISABLE_DEPRECATION_WARNINGS")]),
         // The plug-in executable: PLUG_IN_INFO + MAIN() in C, forwarding to libSRCNNGimp.so beside it.
         .executableTarget(name: "srcnn-upscale", dependencies: ["CGimp"], path: "Plugin/shim"),
+        // Helpers shared by the end-to-end test targets (../shared guard, child-process runner).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
-        .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNImageIO", "SRCNNTraining"]),
-        .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn"]),
-        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNImageIO", "CGimp", "srcnn-upscale", "srcnn"]),
+        .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNImageIO", "SRCNNTraining", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn", "TestSupport"]),
+        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNImageIO", "CGimp", "srcnn-upscale", "srcnn", "TestSupport"]),
     ]
 )

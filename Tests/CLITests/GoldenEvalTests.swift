@@ -1,5 +1,6 @@
 // Golden tests: `srcnn eval` with the authors' 9-5-5 weights reproduces the paper's PSNR within 0.02 dB.
 import Foundation
+import TestSupport
 import XCTest
 
 final class GoldenEvalTests: XCTestCase {

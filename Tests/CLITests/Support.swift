@@ -1,5 +1,6 @@
 // Helpers for end-to-end tests: run the built `srcnn`, find ../shared, make temp folders.
 import Foundation
+import TestSupport
 import XCTest
 
 enum Paths {
@@ -20,48 +21,12 @@ enum Paths {
     }
 }
 
-/// Shared data (Set5, reference weights) is required in CI and optional elsewhere: returns false
-/// (after printing a clear SKIP line) when absent outside CI, fails the test when absent in CI.
-func requireShared(_ url: URL, file: StaticString = #filePath, line: UInt = #line) -> Bool {
-    if FileManager.default.fileExists(atPath: url.path) { return true }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        XCTFail("missing \(url.path) (required in CI)", file: file, line: line)
-    } else {
-        print("SKIP: \(url.path) not found; this test needs ../shared beside the checkout")
-    }
-    return false
-}
+typealias RunResult = ProcessOutput
 
-struct RunResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
+/// The built `srcnn` with `args`, extra environment `env`; waits and captures its output.
 @discardableResult
 func runSRCNN(_ args: [String], env: [String: String] = [:]) throws -> RunResult {
-    let p = Process()
-    p.executableURL = Paths.binary
-    p.arguments = args
-    var e = ProcessInfo.processInfo.environment
-    for (k, v) in env { e[k] = v }
-    p.environment = e
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    // Read both pipes before waiting so a chatty child cannot block on a full pipe.
-    final class Box: @unchecked Sendable { var data = Data() }
-    let outBox = Box()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    let outData = outBox.data
-    p.waitUntilExit()
-    return RunResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData, as: UTF8.self))
+    try runCapturing(Paths.binary.path, args, environment: ProcessInfo.processInfo.environment.merging(env) { $1 })
 }
 
 func makeTempDir() throws -> URL {

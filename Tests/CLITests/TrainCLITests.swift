@@ -1,5 +1,6 @@
 // `srcnn train` end to end: outputs, stop + resume == straight run, SIGINT checkpoint, clear checkpoint errors.
 import Foundation
+import TestSupport
 import XCTest
 import SRCNN
 

@@ -2,6 +2,7 @@
 import Foundation
 import SRCNN
 import SRCNNImageIO
+import TestSupport
 import XCTest
 
 final class UpscaleCLITests: XCTestCase {

@@ -1,6 +1,7 @@
 // Helpers for the plug-in tests: real headless GIMP (gimp-console) in a fresh profile per test.
 import Foundation
 import SRCNN
+import TestSupport
 import XCTest
 
 enum PluginPaths {
@@ -25,18 +26,6 @@ enum PluginPaths {
 extension PluginPaths {
     /// ../shared beside the checkout (Set5, reference weights).
     static var shared: URL { packageRoot.deletingLastPathComponent().appendingPathComponent("shared") }
-}
-
-/// Shared data is required in CI and optional elsewhere: false (after a SKIP line) when absent outside CI;
-/// fails the test when absent in CI.
-func requireShared(_ url: URL, file: StaticString = #filePath, line: UInt = #line) -> Bool {
-    if FileManager.default.fileExists(atPath: url.path) { return true }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        XCTFail("missing \(url.path) (required in CI)", file: file, line: line)
-    } else {
-        print("SKIP: \(url.path) not found; this test needs ../shared beside the checkout")
-    }
-    return false
 }
 
 struct GimpResult {
@@ -124,15 +113,9 @@ final class GimpProfile {
     /// `fast`: without data (brushes, gradients...) and fonts, which the tests do not need (much quicker start).
     static func runGimp(_ args: [String], profile: URL, home: URL, fast: Bool = true, display: String? = nil,
                         hiding: String? = nil) throws -> GimpResult {
-        let p = Process()
         let command = ["/usr/bin/timeout", "120", PluginPaths.gimpConsole, "-i"] + (fast ? ["-d", "-f"] : []) + args
-        if let hiding {
-            p.executableURL = URL(fileURLWithPath: HiddenFolder.unshare)
-            p.arguments = HiddenFolder.arguments(hiding) + command
-        } else {
-            p.executableURL = URL(fileURLWithPath: command[0])
-            p.arguments = Array(command.dropFirst())
-        }
+        let (executable, arguments) = hiding.map { (HiddenFolder.unshare, HiddenFolder.arguments($0) + command) }
+            ?? (command[0], Array(command.dropFirst()))
         var env = ProcessInfo.processInfo.environment
         env["GIMP2_DIRECTORY"] = profile.path
         env["HOME"] = home.path
@@ -142,21 +125,8 @@ final class GimpProfile {
         env["PATH"] = "/usr/bin:/bin"
         env["LD_LIBRARY_PATH"] = nil
         env["WAYLAND_DISPLAY"] = nil
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let outBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return GimpResult(status: p.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
-                          stderr: String(decoding: errData, as: UTF8.self))
+        let r = try runCapturing(executable, arguments, environment: env)
+        return GimpResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 }
 

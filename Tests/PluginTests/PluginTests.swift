@@ -3,6 +3,7 @@
 import Foundation
 import SRCNN
 import SRCNNImageIO
+import TestSupport
 import XCTest
 
 final class PluginTests: XCTestCase {

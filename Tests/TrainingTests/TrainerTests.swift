@@ -1,5 +1,6 @@
 // End-to-end trainer tests: a tiny model learns (beats bicubic), resume is bit-identical, bad checkpoints fail clearly.
 import Foundation
+import TestSupport
 import XCTest
 import SRCNN
 import SRCNNImageIO
@@ -9,17 +10,6 @@ enum TrainPaths {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static let data = root.deletingLastPathComponent().appendingPathComponent("shared/data")
-}
-
-/// Shared data is required in CI and optional elsewhere (prints SKIP and returns false when absent).
-func requireSharedData(_ url: URL, file: StaticString = #filePath, line: UInt = #line) -> Bool {
-    if FileManager.default.fileExists(atPath: url.path) { return true }
-    if ProcessInfo.processInfo.environment["CI"] != nil {
-        XCTFail("missing \(url.path) (required in CI)", file: file, line: line)
-    } else {
-        print("SKIP: \(url.path) not found; this test needs ../shared beside the checkout")
-    }
-    return false
 }
 
 /// A smooth synthetic HR plane with some edges (values 0...1), deterministic for `seed`.
@@ -161,7 +151,7 @@ final class TrainerTests: XCTestCase {
     /// A tiny model trained a few hundred steps on T91 crops: the loss falls and val PSNR beats bicubic.
     func testTinyModelLearnsOnT91() throws {
         let t91 = TrainPaths.data.appendingPathComponent("T91"), set5 = TrainPaths.data.appendingPathComponent("Set5")
-        guard requireSharedData(t91), requireSharedData(set5) else { return }
+        guard requireShared(t91), requireShared(set5) else { return }
         let c = TrainConfig(arch: arch, scale: 2, patches: PatchSettings(size: 24, stride: 12), batch: 32,
                             optimizer: OptimizerConfig(kind: .adam, lr: 3e-3), seed: 1, dataset: "T91 crops",
                             epochs: 25, stepsPerEpoch: 100, threads: 2, micro: 16)
