@@ -37,7 +37,7 @@ done
 
 # Debian packages: OpenBLAS (GEMM), GEGL/babl (image files), GIMP and its headers (the plug-in),
 # Xvfb/xdotool (the GUI test), time (peak-memory measurements).
-PACKAGES=(pkg-config libopenblas-dev libgegl-dev libbabl-dev gimp libgimp2.0-dev libgtk2.0-dev xvfb xdotool time)
+PACKAGES=(pkg-config libopenblas-dev libvips-dev libgegl-dev libbabl-dev gimp libgimp2.0-dev libgtk2.0-dev xvfb xdotool time)
 
 install_packages() {
   local missing=()

@@ -1,4 +1,4 @@
-// The engine's forward pass over a whole plane: tiles with a receptive-field halo, spread over threads.
+// The engine's forward pass over a plane or a band of rows: tiles with a receptive-field halo, spread over threads.
 import COpenBLAS
 import Dispatch
 import FoundationEssentials
@@ -30,14 +30,37 @@ extension PackedNetwork {
     /// image border, identical to an untiled run. Memory: the output plus a few tile-sized buffers per thread.
     public func forward(_ input: Plane, options: ForwardOptions = ForwardOptions(),
                         progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> Plane {
+        guard input.height > 0, input.width > 0 else { return input }
+        return try forward(band: input, top: 0, imageHeight: input.height, rows: 0..<input.height,
+                           options: options, progress: progress, cancel: cancel)
+    }
+
+    /// The input rows `forward(band:…)` needs for output rows `rows` of an image `imageHeight` rows tall.
+    public func bandInputRows(_ rows: Range<Int>, imageHeight: Int) -> Range<Int> {
+        max(0, rows.lowerBound - halo)..<min(imageHeight, rows.upperBound + halo)
+    }
+
+    /// SRCNN output rows `rows` (W x rows.count) of an image `imageHeight` rows tall, of which `input` holds rows
+    /// `top ..< top + input.height`, at least `bandInputRows(rows, imageHeight:)`. `rows` must start on a multiple
+    /// of `tileMultiple`: every tile then starts on the Winograd tile grid of a whole-image run, so a band equals
+    /// the same rows of a whole-image run bit for bit.
+    public func forward(band input: Plane, top: Int, imageHeight H: Int, rows: Range<Int>,
+                        options: ForwardOptions = ForwardOptions(),
+                        progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> Plane {
         _ = pinOpenBLAS
-        let H = input.height, W = input.width
-        guard H > 0, W > 0 else { return input }
+        let W = input.width
+        let need = bandInputRows(rows, imageHeight: H)
+        precondition(rows.lowerBound % tileMultiple == 0 && rows.lowerBound >= 0 && rows.upperBound <= H
+                     && need.lowerBound >= top && need.upperBound <= top + input.height,
+                     "forward(band:): rows \(rows) of \(H) from input rows \(top)..<\(top + input.height)")
+        guard !rows.isEmpty, W > 0 else { return Plane(width: W, height: rows.count) }
         // Halo per inner side, and a tile size the Winograd tiles divide: every tile then computes each
         // pixel exactly as an untiled run does (same Winograd tile phase), so tiles are bit-identical.
-        let R = halo, S = network.receptiveRadius, T = (options.tileSize + tileMultiple - 1) / tileMultiple * tileMultiple
-        let tilesY = (H + T - 1) / T, tilesX = (W + T - 1) / T, total = tilesY * tilesX
-        var output = Plane(width: W, height: H)
+        let R = halo, S = network.receptiveRadius
+        let T = (options.tileSize + tileMultiple - 1) / tileMultiple * tileMultiple
+        let B0 = rows.lowerBound, BH = rows.count
+        let tilesY = (BH + T - 1) / T, tilesX = (W + T - 1) / T, total = tilesY * tilesX
+        var output = Plane(width: W, height: BH)
         // The next tile to take, tiles finished, and the first failure (cancellation).
         let shared = Mutex<(next: Int, done: Int, failure: SRCNNError?)>((0, 0, nil))
         input.data.withUnsafeBufferPointer { inBuf in
@@ -57,8 +80,9 @@ extension PackedNetwork {
                             shared.withLock { $0.failure = .cancelled }
                             break
                         }
-                        let y0 = (t / tilesX) * T, x0 = (t % tilesX) * T
-                        let y1 = min(H, y0 + T), x1 = min(W, x0 + T)
+                        // Tile rows are image rows; the region (tile + halo) is read from the band.
+                        let y0 = B0 + (t / tilesX) * T, x0 = (t % tilesX) * T
+                        let y1 = min(rows.upperBound, y0 + T), x1 = min(W, x0 + T)
                         let ry0 = max(0, y0 - R), ry1 = min(H, y1 + R)
                         let rx0 = max(0, x0 - R), rx1 = min(W, x1 + R)
                         let sides = BorderSides(top: ry0 == 0, bottom: ry1 == H, left: rx0 == 0, right: rx1 == W)
@@ -67,11 +91,11 @@ extension PackedNetwork {
                         let oh = (ry1 - ry0) - (sides.top ? 0 : S) - (sides.bottom ? 0 : S)
                         let ow = (rx1 - rx0) - (sides.left ? 0 : S) - (sides.right ? 0 : S)
                         let tmp = tileOut.reserve(oh * ow)
-                        let got = forward(region: inp + ry0 * W + rx0, height: ry1 - ry0, width: rx1 - rx0,
+                        let got = forward(region: inp + (ry0 - top) * W + rx0, height: ry1 - ry0, width: rx1 - rx0,
                                           stride: W, borders: sides, workspace: ws, output: tmp)
                         precondition(got.height == oh && got.width == ow, "tile geometry")
                         for y in y0..<y1 {
-                            (outp + y * W + x0).update(from: tmp + (y - oy0) * ow + (x0 - ox0), count: x1 - x0)
+                            (outp + (y - B0) * W + x0).update(from: tmp + (y - oy0) * ow + (x0 - ox0), count: x1 - x0)
                         }
                         let fraction = shared.withLock { s in
                             s.done += 1

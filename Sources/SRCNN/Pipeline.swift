@@ -11,57 +11,35 @@ public struct Upscaler: Sendable {
     public var options: ForwardOptions
 
     public init(network: Network, options: ForwardOptions = ForwardOptions()) {
-        self.network = PackedNetwork(network)
+        self.init(packed: PackedNetwork(network), options: options)
+    }
+
+    public init(packed: PackedNetwork, options: ForwardOptions = ForwardOptions()) {
+        self.network = packed
         self.options = options
     }
 
-    /// `planes`: 1 = Y', 2 = Y'A, 3 = R'G'B', 4 = R'G'B'A, values 0...1. They are consumed (emptied) as the
-    /// work goes on so peak memory stays near input + output. Returns planes of the same kind at the target size.
-    /// Progress: bicubic steps count 10 %, SRCNN 90 %.
+    /// `planes`: 1 = Y', 2 = Y'A, 3 = R'G'B', 4 = R'G'B'A, values 0...1; they are consumed (emptied).
+    /// Returns planes of the same kind at the target size: the streaming upscale into planes in memory.
     public func upscale(_ planes: inout [Plane], width: Int, height: Int,
                         progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> [Plane] {
-        guard [1, 2, 3, 4].contains(planes.count) else {
+        guard (1...4).contains(planes.count) else {
             throw SRCNNError.invalidArgument("expected 1 to 4 channels, got \(planes.count)")
         }
-        guard width > 0, height > 0 else { throw SRCNNError.invalidArgument("target size \(width)x\(height) is empty") }
-        let colour = planes.count >= 3
-        let alpha: Plane? = (planes.count == 2 || planes.count == 4) ? planes.removeLast() : nil
-        // Y (and chroma) at the input size.
-        var chan: [Plane]
-        if colour {
-            let ycc = Colour.rgbToYCbCr(planes[0], planes[1], planes[2])
-            planes.removeAll()
-            chan = [ycc.y, ycc.cb, ycc.cr]
-        } else {
-            chan = [planes.removeFirst()]
-        }
+        let source = PlaneSource(planes)
         planes.removeAll()
-        // Bicubic to the target size, one plane at a time, dropping each source as it goes.
-        var up: [Plane] = []
-        for i in chan.indices {
-            if cancel?.isCancelled == true { throw SRCNNError.cancelled }
-            up.append(Resize.bicubic(chan[i], width: width, height: height))
-            chan[i] = Plane(width: 0, height: 0)
-            progress?(0.1 * Double(i + 1) / Double(chan.count + (alpha == nil ? 0 : 1)))
-        }
-        chan.removeAll()
-        let upAlpha = alpha.map { Resize.bicubic($0, width: width, height: height) }
-        progress?(0.1)
-        // SRCNN on Y.
-        let y = try network.forward(up[0], options: options,
-                                    progress: progress.map { p in { @Sendable f in p(0.1 + 0.9 * f) } }, cancel: cancel)
-        up[0] = y   // frees the bicubic Y
-        var out: [Plane]
-        if colour {
-            var (yy, cb, cr) = (up[0], up[1], up[2])
-            up.removeAll()      // the three planes are now uniquely owned: converted without copies
-            Colour.yCbCrToRGBInPlace(&yy, &cb, &cr)
-            out = [yy, cb, cr]
-        } else {
-            out = up
-        }
-        if let upAlpha { out.append(upAlpha) }
-        return out
+        let sink = PlaneSink(width: width, height: height, channels: source.channels)
+        try upscale(source, into: sink, width: width, height: height, progress: progress, cancel: cancel)
+        return sink.take()
+    }
+
+    /// Streams `source` through the upscaler into `sink`, band by band (see `UpscaleStream`).
+    /// Progress is the fraction of output rows done.
+    public func upscale(_ source: ImageSource, into sink: ImageSink, width: Int, height: Int, bandRows: Int? = nil,
+                        progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws {
+        let stream = try UpscaleStream(self, source: source, width: width, height: height, bandRows: bandRows,
+                                       progress: progress, cancel: cancel)
+        while let band = try stream.next() { try sink.writeRows(band.rows, band.planes) }
     }
 }
 

@@ -132,28 +132,93 @@ public enum Resize {
     }
 
     private static func resize(_ p: Plane, width: Int, height: Int, scaleX: Double, scaleY: Double) -> Plane {
-        let cy = Contributions(inLength: p.height, outLength: height, scale: scaleY)
-        let cx = Contributions(inLength: p.width, outLength: width, scale: scaleX)
-        let skipY = p.height == height && cy.isIdentity
-        let skipX = p.width == width && cx.isIdentity
-        if skipX && skipY { return p }
-        if skipY { return Plane(width: width, height: height, data: p.data.withUnsafeBufferPointer { horizontal($0, w: p.width, h: p.height, cx) }) }
-        if skipX { return Plane(width: width, height: height, data: p.data.withUnsafeBufferPointer { vertical($0, w: p.width, cy) }) }
-        if scaleY <= scaleX {
-            let mid: [Double] = p.data.withUnsafeBufferPointer { vertical($0, w: p.width, cy) }
-            let out: [Float] = mid.withUnsafeBufferPointer { horizontal($0, w: p.width, h: height, cx) }
-            return Plane(width: width, height: height, data: out)
-        } else {
-            let mid: [Double] = p.data.withUnsafeBufferPointer { horizontal($0, w: p.width, h: p.height, cx) }
-            let out: [Float] = mid.withUnsafeBufferPointer { vertical($0, w: width, cy) }
-            return Plane(width: width, height: height, data: out)
+        let plan = Plan(inWidth: p.width, inHeight: p.height, outWidth: width, outHeight: height,
+                        scaleX: scaleX, scaleY: scaleY)
+        if plan.skipX && plan.skipY { return p }
+        return plan.rows(0..<height, from: p, firstRow: 0)
+    }
+
+    /// A resize between two fixed sizes, tabulated once and run over any range of output rows: output row i
+    /// reads only source rows `sourceRows(i..<i+1)` and is computed identically whatever range it is part of,
+    /// so a banded run equals a whole-image run bit for bit.
+    public struct Plan: Sendable {
+        public let inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int
+        let cx: Contributions, cy: Contributions
+        let skipX: Bool, skipY: Bool
+        /// The dimension with the smaller scale goes first (rows on ties), as MATLAB.
+        let verticalFirst: Bool
+
+        /// Resize to exactly `outWidth` x `outHeight` (per-dimension scale out/in, as `bicubic(_:width:height:)`).
+        public init(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int) {
+            self.init(inWidth: inWidth, inHeight: inHeight, outWidth: outWidth, outHeight: outHeight,
+                      scaleX: Double(outWidth) / Double(inWidth), scaleY: Double(outHeight) / Double(inHeight))
+        }
+
+        init(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int, scaleX: Double, scaleY: Double) {
+            precondition(inWidth > 0 && inHeight > 0 && outWidth > 0 && outHeight > 0,
+                         "Resize.Plan: empty size \(inWidth)x\(inHeight) -> \(outWidth)x\(outHeight)")
+            self.inWidth = inWidth; self.inHeight = inHeight; self.outWidth = outWidth; self.outHeight = outHeight
+            cy = Contributions(inLength: inHeight, outLength: outHeight, scale: scaleY)
+            cx = Contributions(inLength: inWidth, outLength: outWidth, scale: scaleX)
+            skipY = inHeight == outHeight && cy.isIdentity
+            skipX = inWidth == outWidth && cx.isIdentity
+            verticalFirst = scaleY <= scaleX
+        }
+
+        /// The source rows that output rows `rows` read (a contiguous range; empty for empty `rows`).
+        public func sourceRows(_ rows: Range<Int>) -> Range<Int> {
+            if rows.isEmpty { return rows.lowerBound..<rows.lowerBound }
+            if skipY { return rows }
+            var lo = Int.max, hi = Int.min
+            for i in rows {
+                for k in 0..<cy.taps {
+                    let s = cy.indices[i * cy.taps + k]
+                    lo = min(lo, s); hi = max(hi, s)
+                }
+            }
+            return lo..<(hi + 1)
+        }
+
+        /// Output rows `rows` (outWidth x rows.count) from `src`, which holds source rows from `firstRow` on
+        /// and must cover `sourceRows(rows)`.
+        public func rows(_ rows: Range<Int>, from src: Plane, firstRow: Int) -> Plane {
+            let need = sourceRows(rows)
+            precondition(src.width == inWidth && need.lowerBound >= firstRow
+                         && need.upperBound <= firstRow + src.height,
+                         "Resize.Plan: source rows \(firstRow)..<\(firstRow + src.height) do not cover \(need)")
+            let n = rows.count, w = inWidth
+            if n == 0 { return Plane(width: outWidth, height: 0) }
+            return src.data.withUnsafeBufferPointer { all -> Plane in
+                let base = all.baseAddress!
+                func source(_ r: Range<Int>) -> UnsafeBufferPointer<Float> {
+                    UnsafeBufferPointer(start: base + (r.lowerBound - firstRow) * w, count: r.count * w)
+                }
+                let out: [Float]
+                if skipX && skipY {
+                    out = Array(source(rows))
+                } else if skipY {
+                    out = horizontal(source(rows), w: w, h: n, cx)
+                } else if skipX {
+                    out = vertical(source(need), w: w, firstRow: need.lowerBound, rows: rows, cy)
+                } else if verticalFirst {
+                    let mid: [Double] = vertical(source(need), w: w, firstRow: need.lowerBound, rows: rows, cy)
+                    out = mid.withUnsafeBufferPointer { horizontal($0, w: w, h: n, cx) }
+                } else {
+                    let mid: [Double] = horizontal(source(need), w: w, h: need.count, cx)
+                    out = mid.withUnsafeBufferPointer {
+                        vertical($0, w: outWidth, firstRow: need.lowerBound, rows: rows, cy)
+                    }
+                }
+                return Plane(width: outWidth, height: n, data: out)
+            }
         }
     }
 
-    /// Resample along the height: `src` is w x (in height), the result w x c.outLength.
+    /// Resample along the height: `src` is w x (source rows from `firstRow` on), the result w x rows.count
+    /// (output rows `rows` of the whole resize).
     private static func vertical<S: BinaryFloatingPoint, D: BinaryFloatingPoint>(
-        _ src: UnsafeBufferPointer<S>, w: Int, _ c: Contributions) -> [D] {
-        let outH = c.outLength, taps = c.taps
+        _ src: UnsafeBufferPointer<S>, w: Int, firstRow: Int, rows outRows: Range<Int>, _ c: Contributions) -> [D] {
+        let outH = outRows.count, taps = c.taps, r0 = outRows.lowerBound
         return [D](unsafeUninitializedCapacity: w * outH) { dst, initialized in
             c.weights.withUnsafeBufferPointer { wb in
                 c.indices.withUnsafeBufferPointer { ib in
@@ -162,14 +227,15 @@ public enum Resize {
                     parallelRows(outH, work: w * outH * taps) { rows in
                         let acc = UnsafeMutablePointer<Double>.allocate(capacity: w)
                         defer { acc.deallocate() }
-                        for i in rows {
+                        for j in rows {
+                            let i = r0 + j
                             acc.initialize(repeating: 0, count: w)
                             for k in 0..<taps {
                                 let wk = sh.weights[i * taps + k]
-                                let row = sh.src + sh.indices[i * taps + k] * w
+                                let row = sh.src + (sh.indices[i * taps + k] - firstRow) * w
                                 for x in 0..<w { acc[x] += wk * Double(row[x]) }
                             }
-                            let out = sh.dst + i * w
+                            let out = sh.dst + j * w
                             for x in 0..<w { out[x] = D(acc[x]) }
                         }
                     }
