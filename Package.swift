@@ -20,29 +20,32 @@ let package = Package(
         // C libraries from Debian, found through pkg-config.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CGEGL", path: "Sources/CGEGL", pkgConfig: "gegl-0.4",
-                       providers: [.apt(["libgegl-dev", "libbabl-dev"])]),
-        // Plain C wrapper over GEGL's variadic API: load/save image files as float RGBA/YA.
-        .target(name: "CImageIO", dependencies: ["CGEGL"]),
+        .systemLibrary(name: "CVips", path: "Sources/CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // Plain C wrapper over libvips' variadic API: streaming reads and writes of image files as float rows.
+        .target(name: "CVipsIO", dependencies: ["CVips"]),
         // The engine: planes, colour, resize, the network, weights, tiling, metrics. No GIMP, no files.
         // AVX-512 kernels, compiled for that instruction set and called only after a runtime CPU check.
         .target(name: "SRCNNKernelsAVX512",
                 swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
                                 .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
         .target(name: "SRCNN", dependencies: ["COpenBLAS", "SRCNNKernelsAVX512"], swiftSettings: fast),
+        // The host layer shared by the CLI, the plug-in and the trainer: files (reads, atomic writes, weights by
+        // path), shipped-weights discovery, image folders, the one scale -> size rule.
+        .target(name: "SRCNNHost", dependencies: ["SRCNN"], swiftSettings: fast),
         // The trainer: backward passes, optimisers, patch data, checkpoints (the CLI links it; the plug-in must not).
-        .target(name: "SRCNNTraining", dependencies: ["SRCNN", "COpenBLAS", "SRCNNKernelsAVX512"], swiftSettings: fast),
-        // Image files <-> engine planes, through GEGL.
-        .target(name: "SRCNNImageIO", dependencies: ["SRCNN", "CImageIO"], swiftSettings: fast),
+        .target(name: "SRCNNTraining", dependencies: ["SRCNN", "SRCNNHost", "COpenBLAS", "SRCNNKernelsAVX512"],
+                swiftSettings: fast),
+        // Image files <-> engine planes and streaming sources/sinks, through libvips.
+        .target(name: "SRCNNImageIO", dependencies: ["SRCNN", "SRCNNHost", "CVipsIO"], swiftSettings: fast),
         .executableTarget(name: "srcnn", dependencies: [
-            "SRCNN", "SRCNNImageIO", "SRCNNTraining",
+            "SRCNN", "SRCNNHost", "SRCNNImageIO", "SRCNNTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // GIMP 2.10: libgimp, libgimpui (GTK2) and GEGL through pkg-config.
         .systemLibrary(name: "CGimp", path: "Sources/CGimp", pkgConfig: "gimpui-2.0",
                        providers: [.apt(["libgimp2.0-dev", "libgtk2.0-dev"])]),
         // The plug-in's Swift side (PDB registration, GEGL pixels, undo, progress), exported with @_cdecl.
-        .target(name: "SRCNNGimp", dependencies: ["SRCNN", "CGimp", "SRCNNGimpUI"], swiftSettings: fast),
+        .target(name: "SRCNNGimp", dependencies: ["SRCNN", "SRCNNHost", "CGimp", "SRCNNGimpUI"], swiftSettings: fast),
         // The GTK2 dialog, in C (gimp_dialog_new is variadic).
         .target(name: "SRCNNGimpUI", dependencies: ["CGimp"],
                 cSettings: [.define("GLIB_DISABLE_DEPRECATION_WARNINGS")]),
@@ -50,10 +53,10 @@ let package = Package(
         .executableTarget(name: "srcnn-upscale", dependencies: ["CGimp"], path: "Plugin/shim"),
         // Helpers shared by the end-to-end test targets (../shared guard, child-process runner).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SRCNNTests", dependencies: ["SRCNN"], exclude: ["Fixtures"]),
+        .testTarget(name: "SRCNNTests", dependencies: ["SRCNN", "SRCNNHost"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
-        .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNImageIO", "SRCNNTraining", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNImageIO", "srcnn", "TestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNImageIO", "CGimp", "srcnn-upscale", "srcnn", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNImageIO", "SRCNNTraining", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNImageIO", "srcnn", "TestSupport"]),
+        .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNImageIO", "CGimp", "srcnn-upscale", "srcnn", "TestSupport"]),
     ]
 )

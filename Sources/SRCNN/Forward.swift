@@ -7,11 +7,13 @@ import Synchronization
 /// How `forward` splits the work. Results do not depend on these (tiles are seamless).
 public struct ForwardOptions: Sendable {
     /// Output tile side in pixels (rounded up to a multiple of the Winograd tile); each tile reads
-    /// `PackedNetwork.halo` (the receptive radius, or a little more) extra pixels per inner side.
+    /// `PackedNetwork.halo` (the receptive radius, or a little more) extra pixels per inner side. The default 48
+    /// measured fastest on a Zen 4 (9-5-5 on 1024²: 2.22 MP/s against 1.76 at 128) and keeps each thread's
+    /// workspace near 15 MB (about 95 MB at 128).
     public var tileSize: Int
     /// Worker threads (tiles run in parallel; OpenBLAS itself is pinned to one thread).
     public var threads: Int
-    public init(tileSize: Int = 128, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(tileSize: Int = 48, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.tileSize = max(8, tileSize)
         self.threads = max(1, threads)
     }

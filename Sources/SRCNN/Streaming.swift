@@ -18,6 +18,8 @@ public final class UpscaleStream {
     var nextRow = 0
     /// For band k: the lowest source row band k or any later band reads (so the window never has to go back).
     var lowestFrom: [Int] = []
+    /// The band `rows(_:)` cuts from.
+    var current: (rows: Range<Int>, planes: [Plane])?
 
     /// `bandRows`: nil picks enough rows for every thread to have a tile (at least one tile row); any value is
     /// rounded up to the tile multiple. Results do not depend on it.
@@ -87,6 +89,28 @@ public final class UpscaleStream {
         nextRow = rows.upperBound
         progress?(Double(nextRow) / H)
         return (rows, out)
+    }
+
+    /// Output rows `r` (asked in increasing order, as a sequential encoder asks) as planes, cut from the bands.
+    public func rows(_ r: Range<Int>) throws -> [Plane] {
+        var parts: [[Plane]] = []
+        var y = r.lowerBound
+        while y < r.upperBound {
+            if current.map({ !$0.rows.contains(y) }) ?? true {
+                guard y >= nextRow - (current?.rows.count ?? 0), let band = try next() else {
+                    throw SRCNNError.invalidArgument("UpscaleStream: row \(y) asked for out of order")
+                }
+                current = band
+            }
+            let band = current!, hi = min(r.upperBound, band.rows.upperBound)
+            parts.append(band.planes.map {
+                $0.crop(x: 0, y: y - band.rows.lowerBound, width: $0.width, height: hi - y)
+            })
+            y = hi
+        }
+        guard var out = parts.first else { return (0..<channels).map { _ in Plane(width: width, height: 0) } }
+        for p in parts.dropFirst() { out = zip(out, p).map { $0.appendingRows($1) } }
+        return out
     }
 
     /// Keeps source rows `lower ..< max(upper, rows already read)` in the window: drops the rows above `lower`,

@@ -3,12 +3,14 @@
 import CGimp
 import Glibc
 import SRCNNGimpUI
+import SRCNNHost
 
 /// The user's choice, nil when cancelled.
 func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
     var values = SRCNNDialogValues()
     values.scale = settings.scale
     values.all_layers = settings.allLayers ? 1 : 0
+    values.scaled_side = { side, scale in Int32(SizeRule.side(Int(side), scale: scale)) }
     withUnsafeMutableBytes(of: &values.weights) { buf in
         let bytes = Array(settings.weights.utf8.prefix(buf.count - 1))
         buf.copyBytes(from: bytes + [0])

@@ -5,6 +5,7 @@ import CGimp
 import FoundationEssentials
 import Glibc
 import SRCNN
+import SRCNNHost
 
 let procedureName = "plug-in-srcnn-upscale"
 
@@ -110,6 +111,7 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
 private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
     // GIMP 2.10 plug-ins initialise GEGL (and babl) themselves before touching drawable buffers.
     gegl_init(nil, nil)
+    noteMainThread()
     let runMode = GimpRunMode(rawValue: GimpRunMode.RawValue(param[0].data.d_int32))
     let image = param[1].data.d_image
     let drawable = param[2].data.d_drawable
@@ -167,23 +169,15 @@ func pluginFolder() -> String {
 }
 
 /// Folders searched for shipped weights (srcnn-x2.safetensors, ...).
-func weightsFolders() -> [String] {
-    var dirs: [String] = []
-    if let env = ProcessInfo.processInfo.environment["SRCNN_WEIGHTS_DIR"], !env.isEmpty { dirs.append(env) }
-    dirs.append(pluginFolder() + "/weights")
-    return dirs
-}
+func weightsFolders() -> [String] { ShippedWeights.searchFolders([pluginFolder() + "/weights"]) }
 
 /// Shipped models as (scale, path), sorted by scale.
 func shippedModels() -> [(scale: Double, path: String)] { ShippedWeights.find(in: weightsFolders()) }
 
 func resolveWeights(_ explicit: String, scale: Double) throws -> String {
-    if !explicit.isEmpty { return explicit }
-    guard let best = ShippedWeights.nearest(to: scale, in: weightsFolders()) else {
-        throw PluginError(message: "no shipped weights found (looked in \(weightsFolders().joined(separator: ", "))); "
-                          + "pass a weights file (.safetensors)")
+    do { return try ShippedWeights.resolve(explicit, scale: scale, folders: weightsFolders()) } catch {
+        throw PluginError(message: "\(error)")
     }
-    return best
 }
 
 // MARK: - the upscale
@@ -195,9 +189,7 @@ func resolveWeights(_ explicit: String, scale: Double) throws -> String {
 /// image has not been touched. With `allLayers` every layer's result is held (as float planes) until the end.
 func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     let scale = settings.scale
-    guard scale.isFinite, scale >= 1, scale <= 8 else {
-        throw PluginError(message: "scale \(scale) is out of range (1 to 8)")
-    }
+    do { try SizeRule.checkScale(scale) } catch { throw PluginError(message: "\(error)") }
     // With all layers the drawable is not used (a script may pass -1 for an image without an active layer).
     guard gimp_image_is_valid(image) != 0, settings.allLayers
             || (gimp_item_is_valid(drawable) != 0 && gimp_item_get_image(drawable) == image) else {
@@ -231,10 +223,8 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
         throw PluginError(message: "cannot use weights \(path): \(error)")
     }
     let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
-    let newWidth = max(1, Int((Double(width) * scale).rounded())), newHeight = max(1, Int((Double(height) * scale).rounded()))
-    guard newWidth <= 262_144, newHeight <= 262_144 else {
-        throw PluginError(message: "the result (\(newWidth)×\(newHeight)) would exceed GIMP's maximum image size")
-    }
+    let newWidth = SizeRule.side(width, scale: scale), newHeight = SizeRule.side(height, scale: scale)
+    do { try SizeRule.checkOutput(width: newWidth, height: newHeight) } catch { throw PluginError(message: "\(error)") }
     gimp_progress_init("SRCNN upscale ×\(formatG(scale))…")
 
     // 1. Each layer's size after the image scale (nil: GIMP drops the layer, too small to survive the scale).
@@ -246,25 +236,26 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     // 2. Exactly `srcnn upscale`, layer by layer: the engine's MATLAB bicubic of each plane (Y'/chroma, alpha)
     //    to the layer's final size, then SRCNN on Y (the long part; nothing has been written yet).
     let upscaler = Upscaler(network: network)
-    var results: [(layer: gint32, planes: [Plane], isRGB: Bool, hasAlpha: Bool)] = []
+    var results: [(layer: gint32, result: LayerResult)] = []
     var done = 0
     for item in work {
         let from = 0.02 + 0.93 * Double(done) / Double(totalPixels)
         let to = 0.02 + 0.93 * Double(done + item.width * item.height) / Double(totalPixels)
         done += item.width * item.height
-        let original = try Pixels(reading: item.layer)
-        let source = original.planes
         let (w, h) = (item.width, item.height)
-        let upscaled: [Plane]
-        if w > 0, h > 0, original.width > 0, original.height > 0 {
-            upscaled = try runWithProgress(from: from, to: to) { progress in
-                var input = source
-                return try upscaler.upscale(&input, width: w, height: h, progress: progress)
+        let main = MainThreadCalls()
+        let result = try LayerResult(for: item.layer, width: w, height: h, main: main)
+        let lw = Int(gimp_drawable_width(item.layer)), lh = Int(gimp_drawable_height(item.layer))
+        if w > 0, h > 0, lw > 0, lh > 0 {
+            // Streamed: the engine asks for the layer's rows as it needs them and hands over finished bands,
+            // which go into the result buffer (both on GIMP's thread, through `main`).
+            let source = try DrawableSource(item.layer, main: main)
+            defer { source.close() }
+            try runWithProgress(from: from, to: to, main: main) { progress in
+                try upscaler.upscale(source, into: result, width: w, height: h, progress: progress)
             }
-        } else {
-            upscaled = source.map { _ in Plane(width: w, height: h) }
         }
-        results.append((item.layer, upscaled, original.isRGB, original.hasAlpha))
+        results.append((item.layer, result))
     }
 
     // 3. Now the image: one undo group, cubic scale (other layers, masks and channels follow), the layers
@@ -273,16 +264,12 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     defer { gimp_image_undo_group_end(image) }
     try scaleImage(image, newWidth, newHeight)
     for r in results {
-        guard let w = r.planes.first?.width, let h = r.planes.first?.height,
-              Int(gimp_drawable_width(r.layer)) == w, Int(gimp_drawable_height(r.layer)) == h else {
+        guard Int(gimp_drawable_width(r.layer)) == r.result.width, Int(gimp_drawable_height(r.layer)) == r.result.height else {
             throw PluginError(message: "a layer's scaled size differs from the expected one")
         }
     }
-    for i in results.indices {
-        let r = results[i]
-        try Pixels.write(r.planes, isRGB: r.isRGB, hasAlpha: r.hasAlpha, to: r.layer)
-        results[i].planes = []   // free as we go
-    }
+    for i in results.indices { try results[i].result.copy(into: results[i].layer) }
+    results.removeAll()
     gimp_progress_update(1)
 }
 
@@ -348,72 +335,4 @@ func scaleImage(_ image: gint32, _ width: Int, _ height: Int) throws {
     let ok = gimp_image_scale(image, gint(width), gint(height))
     gimp_context_pop()
     guard ok != 0 else { throw PluginError(message: "gimp-image-scale to \(width)×\(height) failed") }
-}
-
-/// A drawable's pixels as interleaved floats in a babl format ("R'G'B'A float", "Y' float", ...).
-struct Pixels {
-    var width: Int
-    var height: Int
-    var isRGB: Bool
-    var hasAlpha: Bool
-    var data: [Float]
-
-    var channels: Int { (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0) }
-    var formatName: String { (isRGB ? "R'G'B'" : "Y'") + (hasAlpha ? "A" : "") + " float" }
-
-    init(reading drawable: gint32) throws {
-        width = Int(gimp_drawable_width(drawable))
-        height = Int(gimp_drawable_height(drawable))
-        isRGB = gimp_drawable_is_rgb(drawable) != 0
-        hasAlpha = gimp_drawable_has_alpha(drawable) != 0
-        data = [Float](repeating: 0, count: width * height * ((isRGB ? 3 : 1) + (hasAlpha ? 1 : 0)))
-        guard width > 0, height > 0 else { return }
-        guard let buffer = gimp_drawable_get_buffer(drawable) else { throw PluginError(message: "cannot read the drawable") }
-        defer { g_object_unref(UnsafeMutableRawPointer(buffer)) }
-        var rect = GeglRectangle(x: 0, y: 0, width: gint(width), height: gint(height))
-        let format = babl_format(formatName)
-        data.withUnsafeMutableBytes {
-            gegl_buffer_get(buffer, &rect, 1.0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE)
-        }
-    }
-
-    /// One plane per channel, in order (R', G', B' or Y', then alpha).
-    var planes: [Plane] {
-        let c = channels, n = width * height
-        return (0..<c).map { k in
-            var p = Plane(width: width, height: height)
-            for i in 0..<n { p.data[i] = data[i * c + k] }
-            return p
-        }
-    }
-
-    /// Planes (Y' / R'G'B', then alpha) written through the shadow buffer in strips of rows (no full
-    /// interleaved copy), clamped to 0...1 (float drawables would keep out-of-range values; integer ones are
-    /// clamped by babl anyway), merged with undo, then the display updated.
-    static func write(_ planes: [Plane], isRGB: Bool, hasAlpha: Bool, to drawable: gint32) throws {
-        let c = (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0)
-        guard planes.count == c else { throw PluginError(message: "internal error: \(planes.count) planes for \(c) channels") }
-        let width = planes[0].width, height = planes[0].height
-        guard width > 0, height > 0 else { return }
-        guard let shadow = gimp_drawable_get_shadow_buffer(drawable) else { throw PluginError(message: "cannot write the drawable") }
-        let format = babl_format((isRGB ? "R'G'B'" : "Y'") + (hasAlpha ? "A" : "") + " float")
-        let stripRows = max(1, min(height, (1 << 18) / (width * c)))   // 1 MiB strips
-        var strip = [Float](repeating: 0, count: width * stripRows * c)
-        var y0 = 0
-        while y0 < height {
-            let rows = min(stripRows, height - y0), base = y0 * width
-            for (k, p) in planes.enumerated() {
-                p.data.withUnsafeBufferPointer { src in
-                    for i in 0..<(rows * width) { strip[i * c + k] = min(max(src[base + i], 0), 1) }
-                }
-            }
-            var rect = GeglRectangle(x: 0, y: gint(y0), width: gint(width), height: gint(rows))
-            strip.withUnsafeBytes { gegl_buffer_set(shadow, &rect, 0, format, $0.baseAddress, GEGL_AUTO_ROWSTRIDE) }
-            y0 += rows
-        }
-        gegl_buffer_flush(shadow)
-        g_object_unref(UnsafeMutableRawPointer(shadow))
-        gimp_drawable_merge_shadow(drawable, 1)
-        gimp_drawable_update(drawable, 0, 0, gint(width), gint(height))
-    }
 }

@@ -39,18 +39,53 @@ private func startThread(_ body: @escaping @Sendable () -> Void) {
     }
 }
 
-/// Runs `work` on a worker thread; this (GIMP's) thread forwards its progress (0...1, mapped to from...to),
-/// since libgimp is not thread-safe.
-func runWithProgress<T>(from: Double, to: Double, _ work: @escaping @Sendable (@escaping ProgressHandler) throws -> T) throws -> T {
+/// Calls the worker thread hands to GIMP's thread: libgimp (and a drawable's GEGL buffer, whose tiles come
+/// from GIMP over the plug-in wire) may only be used there.
+final class MainThreadCalls: @unchecked Sendable {
+    private let pending = Mutex<[() -> Void]>([])
+    fileprivate let wake = DispatchSemaphore(value: 0)
+
+    /// Runs `body` on GIMP's thread and waits for it (from the worker). On GIMP's thread itself: runs it now.
+    func run<R>(_ body: @escaping () throws -> R) throws -> R {
+        if pthread_main_np_equivalent() { return try body() }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<R, Error>? = nil
+        pending.withLock { $0.append { result = Result { try body() }; done.signal() } }
+        wake.signal()
+        done.wait()
+        return try result!.get()
+    }
+
+    /// Runs the calls waiting (on GIMP's thread).
+    fileprivate func drain() {
+        let calls = pending.withLock { p -> [() -> Void] in defer { p.removeAll() }; return p }
+        calls.forEach { $0() }
+    }
+}
+
+/// The thread the plug-in started on (GIMP's): libgimp calls are made there only.
+private let mainThread = pthread_self()
+private func pthread_main_np_equivalent() -> Bool { pthread_equal(pthread_self(), mainThread) != 0 }
+/// Records GIMP's thread (call once at the start of the run, on it).
+func noteMainThread() { _ = mainThread }
+
+/// Runs `work` on a worker thread; this (GIMP's) thread forwards its progress (0...1, mapped to from...to)
+/// and runs the calls the worker hands it through `main`, since libgimp is not thread-safe.
+func runWithProgress<T>(from: Double, to: Double, main: MainThreadCalls,
+                        _ work: @escaping @Sendable (@escaping ProgressHandler) throws -> T) throws -> T {
     let box = WorkerBox<T>()
     let done = DispatchSemaphore(value: 0)
     startThread {
         let r = Result { try work({ f in box.state.withLock { $0.fraction = f } }) }
         box.state.withLock { $0.result = r }
         done.signal()
+        main.wake.signal()
     }
     var last = -1.0
-    while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+    while true {
+        _ = main.wake.wait(timeout: .now() + .milliseconds(100))
+        main.drain()
+        if done.wait(timeout: .now()) == .success { break }
         let f = box.state.withLock { $0.fraction }
         if f - last >= 0.01 { gimp_progress_update(from + (to - from) * f); last = f }
     }

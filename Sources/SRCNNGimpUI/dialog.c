@@ -7,6 +7,7 @@
 
 typedef struct {
   int width, height;
+  int (*scaled_side)(int, double);
   GtkWidget *size_label, *combo, *chooser, *all_layers;
   GtkAdjustment *scale;
   int n_models;
@@ -15,8 +16,8 @@ typedef struct {
 static void update_size(GtkAdjustment *adj, DialogState *s) {
   double f = gtk_adjustment_get_value(adj);
   char text[128];
-  long w = (long) (s->width * f + 0.5), h = (long) (s->height * f + 0.5);
-  snprintf(text, sizeof text, "%d × %d  →  %ld × %ld pixels", s->width, s->height, w < 1 ? 1 : w, h < 1 ? 1 : h);
+  int w = s->scaled_side(s->width, f), h = s->scaled_side(s->height, f);
+  snprintf(text, sizeof text, "%d × %d  →  %d × %d pixels", s->width, s->height, w, h);
   gtk_label_set_text(GTK_LABEL(s->size_label), text);
 }
 
@@ -35,7 +36,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   }
   gimp_ui_init("srcnn-upscale", FALSE);
 
-  DialogState s = { image_width, image_height, NULL, NULL, NULL, NULL, NULL, n_models };
+  DialogState s = { image_width, image_height, values->scaled_side, NULL, NULL, NULL, NULL, NULL, n_models };
   GtkWidget *dialog = gimp_dialog_new("SRCNN Upscale", "srcnn-upscale", NULL, 0,
                                       gimp_standard_help_func, "plug-in-srcnn-upscale",
                                       GTK_STOCK_CANCEL, GTK_RESPONSE_CANCEL,

@@ -1,11 +1,23 @@
-// Image files <-> engine planes through GEGL (the C wrapper in CImageIO).
-import CImageIO
-import Foundation
+// Image files <-> engine planes through libvips (the C wrapper in CVipsIO): streaming readers and writers.
+import CVipsIO
+import FoundationEssentials
 import SRCNN
+import SRCNNHost
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The sample type an image is written back with.
 public enum SampleDepth: String, Sendable {
-    case u8, u16, half, float
+    case u8, u16, float
+
+    var c: Int32 {
+        switch self {
+        case .u8: return Int32(SRCNN_SAMPLE_U8.rawValue)
+        case .u16: return Int32(SRCNN_SAMPLE_U16.rawValue)
+        case .float: return Int32(SRCNN_SAMPLE_FLOAT.rawValue)
+        }
+    }
 }
 
 /// A decoded image as separate planes, values 0...1 and non-linear (as stored in the file).
@@ -14,7 +26,7 @@ public struct RasterImage: Sendable {
     public var height: Int
     /// 1 = Y', 2 = Y'A, 3 = R'G'B', 4 = R'G'B'A.
     public var planes: [Plane]
-    /// Sample type to write back (u32/double sources map to .float).
+    /// Sample type to write back.
     public var depth: SampleDepth
 
     public init(width: Int, height: Int, planes: [Plane], depth: SampleDepth) {
@@ -28,62 +40,121 @@ public struct RasterImage: Sendable {
     public var isGray: Bool { planes.count <= 2 }
 }
 
-/// Reading and writing image files: png, jpeg, tiff, webp (GEGL), and for reading also
-/// bmp, gif, tga, ico, pnm (gdk-pixbuf).
-public enum ImageFile {
-    /// Rows converted per call, so conversion needs only a strip's worth of extra memory.
-    static let stripRows = 128
+/// Starts libvips once; an error names what failed.
+func startVips() throws {
+    var err = [CChar](repeating: 0, count: 1024)
+    if srcnn_vips_init(&err, err.count) != 0 {
+        throw SRCNNError.io("cannot start libvips: \(message(err, fallback: "vips_init failed"))")
+    }
+}
 
-    /// Decode `path`. Throws `SRCNNError.io("cannot read '<path>': <reason>")`.
-    public static func load(_ path: String) throws -> RasterImage {
+func message(_ buffer: [CChar], fallback: String) -> String {
+    let s = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    return s.isEmpty ? fallback : s
+}
+
+/// An image file opened for reading rows in order (PNG, JPEG, TIFF, WebP, GIF, HEIF, BMP through ImageMagick...):
+/// only the header is read up front; EXIF orientation is applied (rows come out upright).
+public final class ImageReader: ImageSource {
+    let handle: OpaquePointer
+    public let path: String
+    public let width: Int, height: Int, channels: Int
+    public let depth: SampleDepth
+    /// Resolution in pixels per millimetre (libvips' default 1.0 when the file has none).
+    public let xres: Double, yres: Double
+
+    /// Throws `SRCNNError.io("cannot read '<path>': <reason>")`, also for images above `maxPixels`.
+    public init(path: String, maxPixels: Int = SizeRule.maxPixels) throws {
+        try startVips()
         var err = [CChar](repeating: 0, count: 1024)
-        var handle: OpaquePointer?
-        guard srcnn_io_load(path, &handle, &err, err.count) == 0, let img = handle else {
-            throw SRCNNError.io(message(err, fallback: "cannot read '\(path)'"))
+        var h: OpaquePointer?
+        guard srcnn_vips_open(path, Int64(maxPixels), &h, &err, err.count) == 0, let h else {
+            throw SRCNNError.io("cannot read '\(path)': \(message(err, fallback: "unknown error"))")
         }
-        defer { srcnn_io_image_free(img) }
-
-        var w: Int32 = 0, h: Int32 = 0, alpha: Int32 = 0, gray: Int32 = 0
-        var typePtr: UnsafePointer<CChar>?
-        srcnn_io_image_info(img, &w, &h, &alpha, &gray, &typePtr)
-        let width = Int(w), height = Int(h)
-        let channels = (gray != 0 ? 1 : 3) + (alpha != 0 ? 1 : 0)
-        let depth: SampleDepth
-        switch typePtr.map({ String(cString: $0) }) ?? "u8" {
-        case "u8": depth = .u8
-        case "u16": depth = .u16
-        case "half": depth = .half
-        default: depth = .float // float, u32, double
+        handle = h
+        self.path = path
+        var w: Int32 = 0, hh: Int32 = 0, c: Int32 = 0, s: Int32 = 0, xr = 0.0, yr = 0.0
+        srcnn_vips_reader_info(h, &w, &hh, &c, &s, &xr, &yr)
+        width = Int(w); height = Int(hh); channels = Int(c)
+        switch s {
+        case Int32(SRCNN_SAMPLE_U8.rawValue): depth = .u8
+        case Int32(SRCNN_SAMPLE_U16.rawValue): depth = .u16
+        default: depth = .float
         }
-
-        var data = (0..<channels).map { _ in [Float](repeating: 0, count: width * height) }
-        var strip = [Float](repeating: 0, count: width * min(stripRows, height) * channels)
-        var y = 0
-        while y < height {
-            let rows = min(stripRows, height - y)
-            let rc = strip.withUnsafeMutableBufferPointer {
-                srcnn_io_get_rows(img, Int32(y), Int32(rows), Int32(channels), $0.baseAddress, &err, err.count)
-            }
-            if rc != 0 { throw SRCNNError.io("cannot read '\(path)': \(message(err, fallback: "decoding failed"))") }
-            strip.withUnsafeBufferPointer { src in
-                for c in 0..<channels {
-                    data[c].withUnsafeMutableBufferPointer { dst in
-                        let base = y * width
-                        for i in 0..<(rows * width) { dst[base + i] = src[i * channels + c] }
-                    }
-                }
-            }
-            y += rows
-        }
-        let planes = data.map { Plane(width: width, height: height, data: $0) }
-        return RasterImage(width: width, height: height, planes: planes, depth: depth)
+        xres = xr; yres = yr
     }
 
-    /// Encode `image` into `path`, chosen by extension (.png, .jpg/.jpeg, .tif/.tiff, .webp...).
-    /// Bit depth follows `image.depth` where the format allows it (png: u8 -> 8 bit, else 16;
-    /// tiff: u8/u16/half/float as is; jpeg: 8 bit, no alpha). Written atomically: a temporary
-    /// file next to the target is renamed over it, so a failed save leaves the target untouched.
-    /// Throws `SRCNNError.io("cannot write '<path>': <reason>")`.
+    deinit { srcnn_vips_reader_free(handle) }
+
+    public func readRows(_ rows: Range<Int>) throws -> [Plane] {
+        let n = rows.count, c = channels, w = width
+        var strip = [Float](repeating: 0, count: w * n * c)
+        var err = [CChar](repeating: 0, count: 1024)
+        let rc = strip.withUnsafeMutableBufferPointer {
+            srcnn_vips_read_rows(handle, Int32(rows.lowerBound), Int32(n), $0.baseAddress, &err, err.count)
+        }
+        if rc != 0 { throw SRCNNError.io("cannot read '\(path)': \(message(err, fallback: "decoding failed"))") }
+        var planes = (0..<c).map { _ in [Float](repeating: 0, count: w * n) }
+        strip.withUnsafeBufferPointer { src in
+            for k in 0..<c {
+                planes[k].withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<(w * n) { dst[i] = src[i * c + k] }
+                }
+            }
+        }
+        return planes.map { Plane(width: w, height: n, data: $0) }
+    }
+}
+
+/// Where the rows of an image being written come from: rows `r` as planes of the output's kind.
+public typealias RowProducer = (Range<Int>) throws -> [Plane]
+
+/// Holds the producer (and its first error) while libvips pulls rows through the C callback.
+private final class WriteContext {
+    let produce: RowProducer
+    let width: Int, channels: Int
+    var error: Error?
+    init(_ produce: @escaping RowProducer, width: Int, channels: Int) {
+        self.produce = produce; self.width = width; self.channels = channels
+    }
+}
+
+private let pullRows: srcnn_vips_rows_fn = { ctx, y, rows, dst, err, errlen in
+    let c = Unmanaged<WriteContext>.fromOpaque(ctx!).takeUnretainedValue()
+    do {
+        let planes = try c.produce(Int(y)..<Int(y + rows))
+        let n = c.width * Int(rows), ch = c.channels
+        guard planes.count == ch, planes.allSatisfy({ $0.count == n }) else {
+            throw SRCNNError.io("internal error: the upscaler produced the wrong rows")
+        }
+        for k in 0..<ch {
+            planes[k].data.withUnsafeBufferPointer { src in
+                for i in 0..<n { dst![i * ch + k] = src[i] }
+            }
+        }
+        return 0
+    } catch {
+        c.error = error
+        let text = Array("\(error)".utf8.prefix(max(0, errlen - 1)))
+        text.withUnsafeBufferPointer { b in
+            for i in 0..<b.count { err![i] = CChar(bitPattern: b[i]) }
+        }
+        if errlen > 0 { err![text.count] = 0 }
+        return 1
+    }
+}
+
+/// Reading and writing image files: libvips loaders (PNG, JPEG, TIFF, WebP, GIF, HEIF; BMP and others through
+/// ImageMagick) and savers for .png, .jpg/.jpeg, .tif/.tiff and .webp.
+public enum ImageFile {
+    /// Decode `path` whole (evaluation sets, training data, tests). Throws `SRCNNError.io`.
+    public static func load(_ path: String) throws -> RasterImage {
+        let r = try ImageReader(path: path)
+        let planes = try r.readRows(0..<r.height)
+        return RasterImage(width: r.width, height: r.height, planes: planes, depth: r.depth)
+    }
+
+    /// Encode `image` into `path`, chosen by extension; see `write`.
     public static func save(_ image: RasterImage, to path: String) throws {
         let w = image.width, h = image.height
         guard w > 0, h > 0, (1...4).contains(image.planes.count) else {
@@ -92,84 +163,39 @@ public enum ImageFile {
         for p in image.planes where p.width != w || p.height != h {
             throw SRCNNError.io("cannot write '\(path)': a \(p.width)x\(p.height) plane in a \(w)x\(h) image")
         }
-        let url = URL(fileURLWithPath: path)
-        let ext = url.pathExtension.lowercased()
-        var err = [CChar](repeating: 0, count: 1024)
-        if srcnn_io_init(&err, err.count) != 0 {
-            throw SRCNNError.io("cannot write '\(path)': \(message(err, fallback: "GEGL failed to start"))")
-        }
-        guard srcnn_io_can_save(path) != 0 else {
-            let what = ext.isEmpty ? "no file extension to choose a format" : "no GEGL saver for .\(ext) files"
-            throw SRCNNError.io("cannot write '\(path)': \(what); use .png, .tif or .jpg")
-        }
-
-        // What the file can hold.
-        let isJPEG = ext == "jpg" || ext == "jpeg"
-        let sourcePlanes = isJPEG && image.hasAlpha ? Array(image.planes.dropLast()) : image.planes
-        let channels = sourcePlanes.count
-        let sampleType: String
-        switch image.depth {
-        case .u8: sampleType = "u8"
-        case .u16: sampleType = "u16"
-        case .half: sampleType = ext == "png" ? "u16" : "half"
-        case .float: sampleType = ext == "png" ? "u16" : "float"
-        }
-
-        var handle: OpaquePointer?
-        guard srcnn_io_create(Int32(w), Int32(h), Int32(channels), isJPEG ? "u8" : sampleType,
-                              &handle, &err, err.count) == 0, let out = handle else {
-            throw SRCNNError.io("cannot write '\(path)': \(message(err, fallback: "cannot create the image"))")
-        }
-        defer { srcnn_io_image_free(out) }
-
-        var strip = [Float](repeating: 0, count: w * min(stripRows, h) * channels)
-        var y = 0
-        while y < h {
-            let rows = min(stripRows, h - y)
-            strip.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<channels {
-                    sourcePlanes[c].data.withUnsafeBufferPointer { src in
-                        let base = y * w
-                        for i in 0..<(rows * w) { dst[i * channels + c] = src[base + i] }
-                    }
-                }
-            }
-            let rc = strip.withUnsafeBufferPointer {
-                srcnn_io_set_rows(out, Int32(y), Int32(rows), $0.baseAddress, &err, err.count)
-            }
-            if rc != 0 { throw SRCNNError.io("cannot write '\(path)': \(message(err, fallback: "conversion failed"))") }
-            y += rows
-        }
-
-        // Temporary file in the same directory with the same extension, renamed over the target.
-        let dir = url.deletingLastPathComponent().path
-        let stem = url.deletingPathExtension().lastPathComponent
-        let temp = dir + "/." + stem + ".tmp-\(getpid())-\(nextTempSerial())" + (ext.isEmpty ? "" : "." + url.pathExtension)
-        if srcnn_io_save(out, temp, path, &err, err.count) != 0 {
-            unlink(temp)
-            var reason = message(err, fallback: "cannot write '\(path)'")
-            if !FileManager.default.fileExists(atPath: dir.isEmpty ? "." : dir) {
-                reason = "cannot write '\(path)': directory '\(dir)' does not exist"
-            }
-            throw SRCNNError.io(reason)
-        }
-        if rename(temp, path) != 0 {
-            let e = String(cString: strerror(errno))
-            unlink(temp)
-            throw SRCNNError.io("cannot write '\(path)': \(e)")
+        try write(to: path, width: w, height: h, channels: image.planes.count, depth: image.depth) { rows in
+            image.planes.map { $0.crop(x: 0, y: rows.lowerBound, width: w, height: rows.count) }
         }
     }
 
-    private static let serialLock = NSLock()
-    nonisolated(unsafe) private static var serial = 0
-    private static func nextTempSerial() -> Int {
-        serialLock.lock(); defer { serialLock.unlock() }
-        serial += 1
-        return serial
-    }
-
-    private static func message(_ buffer: [CChar], fallback: String) -> String {
-        let s = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        return s.isEmpty ? fallback : s
+    /// Streams a `width` x `height` image whose rows `rows` supplies (asked in order, each once) into `path`.
+    /// Format by extension: png (8-bit for u8, else 16), tif (u8/u16/float as is), jpg (8-bit, quality 95, no
+    /// alpha), webp (8-bit). `metadata`: a reader whose ICC profile, EXIF and XMP are carried over, with the
+    /// resolution multiplied by `scale` (same print size). Written atomically: a temporary file beside the
+    /// target, fsynced and renamed over it, so a failed write (a full disk) leaves the target untouched.
+    /// Throws `SRCNNError.io("cannot write '<path>': <reason>")`.
+    public static func write(to path: String, width: Int, height: Int, channels: Int, depth: SampleDepth,
+                             metadata: ImageReader? = nil, scale: (x: Double, y: Double) = (1, 1),
+                             rows: @escaping RowProducer) throws {
+        try startVips()
+        guard srcnn_vips_can_save(path) != 0 else {
+            let ext = path.split(separator: "/").last.flatMap { $0.contains(".") ? $0.split(separator: ".").last : nil }
+            let what = ext.map { "no saver for .\($0) files" } ?? "no file extension to choose a format"
+            throw SRCNNError.io("cannot write '\(path)': \(what); use .png, .tif, .jpg or .webp")
+        }
+        let ctx = WriteContext(rows, width: width, channels: channels)
+        try AtomicFile.replace(path) { temp in
+            var err = [CChar](repeating: 0, count: 1024)
+            let box = Unmanaged.passRetained(ctx)
+            defer { box.release() }
+            let rc = srcnn_vips_write(temp, path, Int32(width), Int32(height), Int32(channels), depth.c,
+                                      metadata?.handle, scale.x, scale.y, pullRows, box.toOpaque(), &err, err.count)
+            if rc != 0 {
+                if let e = ctx.error as? SRCNNError, e == .cancelled { throw e }
+                let text = message(err, fallback: "encoding failed").split(separator: temp, omittingEmptySubsequences: false)
+                    .joined(separator: path)
+                throw SRCNNError.io("cannot write '\(path)': \(text)")
+            }
+        }
     }
 }

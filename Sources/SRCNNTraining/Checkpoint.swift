@@ -5,6 +5,7 @@
 // 4 arrays (params, optimiser m, optimiser v, best params), each u64 count + f32 values | u64 FNV-1a of all before.
 import Foundation
 import SRCNN
+import SRCNNHost
 
 public struct EpochRecord: Codable, Equatable, Sendable {
     public var epoch: Int

@@ -3,6 +3,7 @@
 import COpenBLAS
 import Foundation
 import SRCNN
+import SRCNNHost
 
 public struct TrainConfig: Codable, Equatable, Sendable {
     public var arch: Architecture

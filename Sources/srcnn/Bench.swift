@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import SRCNN
+import SRCNNHost
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import SRCNN
+import SRCNNHost
 import SRCNNImageIO
 
 struct Eval: ParsableCommand {
@@ -14,7 +15,6 @@ struct Eval: ParsableCommand {
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @OptionGroup var common: CommonOptions
 
-    static let imageExtensions: Set<String> = ["png", "bmp", "jpg", "jpeg", "tif", "tiff"]
 
     func validate() throws {
         guard scale >= 2 && scale <= 8 else { throw ValidationError("--scale must be an integer from 2 to 8") }
@@ -22,7 +22,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let files = try listImages(set)
+            let files = try ImageFolders.list(set)
             let paths = weights.isEmpty ? [try Models.resolve(nil, scale: Double(scale))] : weights
             let nets = try paths.map { PackedNetwork(try Network(contentsOf: $0)) }
             let names = ["bicubic"] + paths.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
@@ -47,17 +47,6 @@ struct Eval: ParsableCommand {
             printTable(names: names, rows: rows)
             if let json { try writeJSON(json, names: names, rows: rows) }
         }
-    }
-
-    private func listImages(_ dir: String) throws -> [String] {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: dir) } catch {
-            throw SRCNNError.io("cannot read folder '\(dir)'")
-        }
-        let files = names.filter { Eval.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-            .sorted().map { dir + "/" + $0 }
-        guard !files.isEmpty else { throw SRCNNError.io("no images (.png .bmp .jpg .tif) in '\(dir)'") }
-        return files
     }
 
     private func means(_ rows: [(name: String, scores: [ProtocolScore])]) -> [ProtocolScore] {

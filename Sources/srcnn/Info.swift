@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import SRCNN
+import SRCNNHost
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Describe a weights file (.safetensors).")

@@ -20,7 +20,7 @@ struct CommonOptions: ParsableArguments {
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Tile size in pixels for the SRCNN pass (bounds memory; results do not depend on it).")
-    var tile: Int = 128
+    var tile: Int = ForwardOptions().tileSize
 
     var forwardOptions: ForwardOptions { ForwardOptions(tileSize: tile, threads: threads) }
 }

@@ -4,6 +4,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import SRCNN
+import SRCNNHost
 import SRCNNImageIO
 import SRCNNTraining
 
@@ -87,7 +88,7 @@ struct Train: ParsableCommand {
             let dataDir = config.dataset
             let t0 = Date()
             var set = PatchSet(size: config.patches.size, border: config.arch.border)
-            let files = try Train.listImages(dataDir)
+            let files = try ImageFolders.list(dataDir)
             for f in files {
                 let img = try ImageFile.load(f)
                 set.add(hrLuma: BenchmarkProtocol.hrLuma(img.planes), scale: config.scale, settings: config.patches)
@@ -97,7 +98,7 @@ struct Train: ParsableCommand {
                          files.count, dataDir, set.count, set.size, set.size, set.labelSide, set.labelSide, mb, Date().timeIntervalSince(t0)))
             var valImages: [ValidationImage] = []
             if !noVal, let vdir = val ?? Train.sharedData("Set5") {
-                for f in try Train.listImages(vdir) {
+                for f in try ImageFolders.list(vdir) {
                     let img = try ImageFile.load(f)
                     valImages.append(ValidationImage(name: URL(fileURLWithPath: f).lastPathComponent,
                                                      hrLuma: BenchmarkProtocol.hrLuma(img.planes), scale: config.scale))
@@ -164,15 +165,6 @@ struct Train: ParsableCommand {
             guard let d = Train.sharedData("T91") else { throw ValidationError("pass --data FOLDER (no ../shared/data/T91 beside the package)") }
             c.dataset = URL(fileURLWithPath: d).standardizedFileURL.path
         }
-    }
-
-    static func listImages(_ dir: String) throws -> [String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
-            throw SRCNNError.io("cannot read folder '\(dir)'")
-        }
-        let files = names.filter { Eval.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted().map { dir + "/" + $0 }
-        guard !files.isEmpty else { throw SRCNNError.io("no images (.png .bmp .jpg .tif) in '\(dir)'") }
-        return files
     }
 
     func runBench() throws {

@@ -2,15 +2,19 @@
 import ArgumentParser
 import Foundation
 import SRCNN
+import SRCNNHost
 import SRCNNImageIO
+import Dispatch
 
 struct Upscale: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Upscale an image file (PNG, JPEG, TIFF, BMP; 8/16/32-bit; alpha kept).")
+        abstract: "Upscale an image file (PNG, JPEG, TIFF, WebP, BMP...; 8/16/32-bit; alpha, ICC profile and EXIF kept).")
 
     @Argument(help: "Input image.") var input: String
-    @Argument(help: "Output image; the format follows the extension (.png, .tif, .jpg).") var output: String
-    @Option(help: "Scale factor (1 to 8; default 2 unless --width/--height are given).") var scale: Double?
+    @Argument(help: "Output image; the format follows the extension (.png, .tif, .jpg, .webp).") var output: String
+    @Option(parsing: .unconditional,
+            help: "Scale factor (1 to 8; default 2 unless --width/--height are given); sides round to the nearest pixel.")
+    var scale: Double?
     @Option(help: "Exact output width in pixels (alone: height follows the aspect ratio).") var width: Int?
     @Option(help: "Exact output height in pixels (alone: width follows the aspect ratio).") var height: Int?
     @Option(help: "Weights (.safetensors); default: the shipped model nearest the scale.") var weights: String?
@@ -20,7 +24,9 @@ struct Upscale: ParsableCommand {
         if scale != nil && (width != nil || height != nil) {
             throw ValidationError("give either --scale or --width/--height, not both")
         }
-        if let s = scale, !(s >= 1 && s <= 8) { throw ValidationError("--scale must be between 1 and 8, got \(s)") }
+        if let s = scale, !SizeRule.scaleRange.contains(s) {
+            throw ValidationError("--scale must be between 1 and 8, got \(formatScale(s))")
+        }
         if let w = width, w < 1 { throw ValidationError("--width must be positive") }
         if let h = height, h < 1 { throw ValidationError("--height must be positive") }
     }
@@ -32,33 +38,47 @@ struct Upscale: ParsableCommand {
             if inURL.path == outURL.path {
                 throw SRCNNError.invalidArgument("refusing to overwrite the input '\(input)'; choose another output file")
             }
-            var image = try ImageFile.load(input)
-            let (w, h) = targetSize(image.width, image.height)
-            guard w <= 65_536, h <= 65_536 else {
-                throw SRCNNError.invalidArgument("target size \(w)x\(h) is too large (max 65536 per side)")
-            }
-            let effective = max(Double(w) / Double(image.width), Double(h) / Double(image.height))
-            let path = try Models.resolve(weights, scale: max(1, effective))
+            let reader = try ImageReader(path: input)
+            let (w, h) = try targetSize(reader.width, reader.height)
+            try SizeRule.checkOutput(width: w, height: h)
+            let sx = Double(w) / Double(reader.width), sy = Double(h) / Double(reader.height)
+            let path = try Models.resolve(weights, scale: max(1, sx, sy))
             let net = try Network(contentsOf: path)
             let upscaler = Upscaler(network: net, options: common.forwardOptions)
-            let bar = ProgressLine("upscale \(image.width)x\(image.height) -> \(w)x\(h)", quiet: common.quiet)
-            let cancel = CancelFlag()
-            var planes = image.planes
-            image.planes = []
-            let out = try upscaler.upscale(&planes, width: w, height: h, progress: bar.handler, cancel: cancel)
-            try ImageFile.save(RasterImage(width: w, height: h, planes: out, depth: image.depth), to: output)
+            let bar = ProgressLine("upscale \(reader.width)x\(reader.height) -> \(w)x\(h)", quiet: common.quiet)
+            // Ctrl-C / kill: remove the half-written temporary file, leave any existing output as it was.
+            let signals = interruptHandlers()
+            defer { signals.forEach { $0.cancel() } }
+            // Streamed: the encoder pulls output rows, the upscaler pulls the input rows they need.
+            let stream = try UpscaleStream(upscaler, source: reader, width: w, height: h, progress: bar.handler)
+            try ImageFile.write(to: output, width: w, height: h, channels: reader.channels, depth: reader.depth,
+                                metadata: reader, scale: (sx, sy), rows: stream.rows)
             bar.finish("(\(URL(fileURLWithPath: path).lastPathComponent))")
         }
     }
 
-    private func targetSize(_ iw: Int, _ ih: Int) -> (Int, Int) {
-        switch (width, height) {
-        case let (w?, h?): return (w, h)
-        case let (w?, nil): return (w, max(1, Int((Double(ih) * Double(w) / Double(iw)).rounded())))
-        case let (nil, h?): return (max(1, Int((Double(iw) * Double(h) / Double(ih)).rounded())), h)
-        case (nil, nil):
-            let s = scale ?? 2
-            return (Int((Double(iw) * s).rounded(.up)), Int((Double(ih) * s).rounded(.up)))
+    /// SIGINT/SIGTERM/SIGHUP: remove temporaries being written, then exit 130.
+    private func interruptHandlers() -> [DispatchSourceSignal] {
+        [SIGINT, SIGTERM, SIGHUP].map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler {
+                AtomicFile.removeTemporaries()
+                printErr("srcnn: interrupted; no output written")
+                Foundation.exit(130)
+            }
+            s.resume()
+            return s
         }
     }
+
+    private func targetSize(_ iw: Int, _ ih: Int) throws -> (Int, Int) {
+        if width != nil || height != nil {
+            return SizeRule.size(width: iw, height: ih, targetWidth: width, targetHeight: height)
+        }
+        return try SizeRule.size(width: iw, height: ih, scale: scale ?? 2)
+    }
 }
+
+/// A scale as typed (2 rather than 2.0).
+func formatScale(_ s: Double) -> String { s == s.rounded() && abs(s) < 1e15 ? String(Int(s)) : String(s) }

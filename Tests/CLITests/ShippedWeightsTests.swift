@@ -2,6 +2,7 @@
 // and at least as good as the authors' 9-1-5 (91 images) weights on Set5 and Set14 (the floor).
 import Foundation
 import SRCNN
+import SRCNNHost
 import TestSupport
 import XCTest
 

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import XCTest
 import SRCNN
+import SRCNNHost
 
 final class TrainCLITests: XCTestCase {
     /// A small training folder (6 T91 images) and a validation folder (Set5 bird).

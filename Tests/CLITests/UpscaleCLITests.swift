@@ -1,6 +1,7 @@
 // End-to-end tests of `srcnn upscale`, `info` and `bench`: sizes, depth and alpha kept, clear errors.
 import Foundation
 import SRCNN
+import SRCNNHost
 import SRCNNImageIO
 import TestSupport
 import XCTest

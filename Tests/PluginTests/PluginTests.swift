@@ -2,6 +2,7 @@
 // built plug-in installed, runs Script-Fu through gimp-console and checks stderr and the files written.
 import Foundation
 import SRCNN
+import SRCNNHost
 import SRCNNImageIO
 import TestSupport
 import XCTest

@@ -2,6 +2,7 @@
 // 16-bit RGBA PNG keeps 16 bits and its alpha, 32-bit float grey TIFF stays float, a 1×1 image is no crash.
 import Foundation
 import SRCNN
+import SRCNNHost
 import SRCNNImageIO
 import XCTest
 

@@ -3,6 +3,7 @@
 import Foundation
 import XCTest
 @testable import SRCNN
+import SRCNNHost
 
 final class WeightsFileTests: XCTestCase {
     // MARK: helpers
@@ -395,7 +396,7 @@ final class WeightsFileTests: XCTestCase {
         try Data("keep".utf8).write(to: sub.appendingPathComponent("inner"))
         XCTAssertThrowsError(try a.write(to: sub.path)) { e in
             guard case SRCNNError.io(let m) = e else { return XCTFail("\(e)") }
-            XCTAssertTrue(m.contains("taken") && m.contains("rename"), m)
+            XCTAssertTrue(m.contains("taken") && m.contains("directory"), m)
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["model.safetensors", "taken"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: sub.path), ["inner"])

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import XCTest
 import SRCNN
+import SRCNNHost
 import SRCNNImageIO
 import SRCNNTraining
 

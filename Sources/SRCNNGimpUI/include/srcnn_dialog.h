@@ -8,6 +8,8 @@ typedef struct {
   double scale;                            // 1...8
   char weights[SRCNN_DIALOG_PATH_MAX];     // "" = the shipped model nearest the scale
   int all_layers;                          // 0: the active layer, 1: every pixel layer (inside groups too)
+  // The host's one scale -> size rule (SizeRule.side): the side `side` becomes at `scale`.
+  int (*scaled_side)(int side, double scale);
 } SRCNNDialogValues;
 
 // Shows the dialog for an image of image_width x image_height. models/model_scales: the shipped

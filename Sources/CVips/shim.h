@@ -1,0 +1,2 @@
+// libvips (Debian: libvips-dev, pkg-config "vips").
+#include <vips/vips.h>

@@ -1,0 +1,110 @@
+// GIMP drawables as the engine's image source, and a temporary GEGL buffer as its sink (the plug-in streams).
+import CGimp
+import SRCNN
+
+/// The babl float format of a drawable's channels ("R'G'B'A float", "Y' float", ...): what the engine reads.
+func floatFormatName(isRGB: Bool, hasAlpha: Bool) -> String {
+    (isRGB ? "R'G'B'" : "Y'") + (hasAlpha ? "A" : "") + " float"
+}
+
+/// A layer's pixels, rows on request (non-premultiplied float, as `srcnn upscale` reads a file). Its GEGL buffer
+/// is read on GIMP's thread (`main`); the worker only deinterleaves.
+final class DrawableSource: ImageSource {
+    let buffer: OpaquePointer
+    let main: MainThreadCalls
+    let width: Int, height: Int, channels: Int
+    let format: OpaquePointer?
+
+    /// On GIMP's thread.
+    init(_ drawable: gint32, main: MainThreadCalls) throws {
+        width = Int(gimp_drawable_width(drawable))
+        height = Int(gimp_drawable_height(drawable))
+        let isRGB = gimp_drawable_is_rgb(drawable) != 0, hasAlpha = gimp_drawable_has_alpha(drawable) != 0
+        channels = (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0)
+        format = babl_format(floatFormatName(isRGB: isRGB, hasAlpha: hasAlpha))
+        guard let b = gimp_drawable_get_buffer(drawable) else { throw PluginError(message: "cannot read the drawable") }
+        buffer = b
+        self.main = main
+    }
+
+    /// On GIMP's thread, after the run.
+    func close() { g_object_unref(UnsafeMutableRawPointer(buffer)) }
+
+    func readRows(_ rows: Range<Int>) throws -> [Plane] {
+        let c = channels, w = width, n = rows.count
+        var data = [Float](repeating: 0, count: w * n * c)
+        try data.withUnsafeMutableBytes { raw in
+            let p = raw.baseAddress!
+            try main.run {
+                var rect = GeglRectangle(x: 0, y: gint(rows.lowerBound), width: gint(w), height: gint(n))
+                gegl_buffer_get(self.buffer, &rect, 1.0, self.format, p, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE)
+            }
+        }
+        return (0..<c).map { k in
+            var plane = Plane(width: w, height: n)
+            for i in 0..<(w * n) { plane.data[i] = data[i * c + k] }
+            return plane
+        }
+    }
+}
+
+/// A layer's result, held in a temporary GEGL buffer of the layer's own pixel format (GEGL swaps its tiles to
+/// disk past its cache size, so no layer is ever whole in our RAM) until it is copied into the layer at the end.
+final class LayerResult: ImageSink {
+    let buffer: OpaquePointer
+    let main: MainThreadCalls
+    let width: Int, height: Int, channels: Int
+    let floatFormat: OpaquePointer?
+
+    /// On GIMP's thread: an empty buffer of `width` x `height` in `drawable`'s format.
+    init(for drawable: gint32, width: Int, height: Int, main: MainThreadCalls) throws {
+        let isRGB = gimp_drawable_is_rgb(drawable) != 0, hasAlpha = gimp_drawable_has_alpha(drawable) != 0
+        channels = (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0)
+        floatFormat = babl_format(floatFormatName(isRGB: isRGB, hasAlpha: hasAlpha))
+        var rect = GeglRectangle(x: 0, y: 0, width: gint(width), height: gint(height))
+        guard let b = gegl_buffer_new(&rect, gimp_drawable_get_format(drawable)) else {
+            throw PluginError(message: "cannot create a buffer for the result")
+        }
+        buffer = b
+        self.width = width
+        self.height = height
+        self.main = main
+    }
+
+    deinit { g_object_unref(UnsafeMutableRawPointer(buffer)) }
+
+    /// Rows clamped to 0...1 (float layers would keep out-of-range values; integer ones are clamped by babl
+    /// anyway) and converted to the layer's format as they are stored.
+    func writeRows(_ rows: Range<Int>, _ planes: [Plane]) throws {
+        let c = channels, w = width, n = rows.count
+        guard planes.count == c else { throw PluginError(message: "internal error: \(planes.count) planes for \(c)") }
+        var strip = [Float](repeating: 0, count: w * n * c)
+        for (k, p) in planes.enumerated() {
+            p.data.withUnsafeBufferPointer { src in
+                for i in 0..<(w * n) { strip[i * c + k] = min(max(src[i], 0), 1) }
+            }
+        }
+        try strip.withUnsafeBytes { raw in
+            let p = raw.baseAddress!
+            try main.run {
+                var rect = GeglRectangle(x: 0, y: gint(rows.lowerBound), width: gint(w), height: gint(n))
+                gegl_buffer_set(self.buffer, &rect, 0, self.floatFormat, p, GEGL_AUTO_ROWSTRIDE)
+            }
+        }
+    }
+
+    /// On GIMP's thread, inside the undo group: the result into `drawable` (already scaled to this size)
+    /// through its shadow buffer, merged with undo.
+    func copy(into drawable: gint32) throws {
+        guard width > 0, height > 0 else { return }
+        guard let shadow = gimp_drawable_get_shadow_buffer(drawable) else {
+            throw PluginError(message: "cannot write the drawable")
+        }
+        var rect = GeglRectangle(x: 0, y: 0, width: gint(width), height: gint(height))
+        gegl_buffer_copy(buffer, &rect, GEGL_ABYSS_NONE, shadow, &rect)
+        gegl_buffer_flush(shadow)
+        g_object_unref(UnsafeMutableRawPointer(shadow))
+        gimp_drawable_merge_shadow(drawable, 1)
+        gimp_drawable_update(drawable, 0, 0, gint(width), gint(height))
+    }
+}
