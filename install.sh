@@ -35,9 +35,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# Debian packages: OpenBLAS (GEMM), GEGL/babl (image files), GIMP and its headers (the plug-in),
-# Xvfb/xdotool (the GUI test), time (peak-memory measurements).
-PACKAGES=(pkg-config libopenblas-dev libvips-dev libgegl-dev libbabl-dev gimp libgimp2.0-dev libgtk2.0-dev xvfb xdotool time)
+# Debian packages: OpenBLAS (GEMM), libvips (the CLI's image files), GEGL/babl, GIMP and its headers (the
+# plug-in), Xvfb/xdotool (the GUI test), time (peak-memory measurements), exiftool and an ICC profile
+# (the metadata tests).
+PACKAGES=(pkg-config libopenblas-dev libvips-dev libgegl-dev libbabl-dev gimp libgimp2.0-dev libgtk2.0-dev
+          xvfb xdotool time libimage-exiftool-perl libgs-common)
 
 install_packages() {
   local missing=()

@@ -1,0 +1,225 @@
+// `srcnn upscale` as a streaming tool: metadata kept, EXIF orientation applied, a full disk loses nothing,
+// memory does not grow with the image, one size rule.
+import Foundation
+import SRCNN
+import SRCNNHost
+import SRCNNImageIO
+import TestSupport
+import XCTest
+
+final class StreamingCLITests: XCTestCase {
+    var dir: URL!
+    var weights: String!
+
+    override func setUpWithError() throws {
+        dir = try makeTempDir()
+        // Identity (centre tap of channel 0) plus 5 % random weights: outputs follow the input (a plain random
+        // network clamps nearly everything to black), so pixels, orientation and file sizes mean something.
+        var net = Network.random(kernels: [5, 3, 3], filters: [8, 4], seed: 42)
+        let noise = Network.random(kernels: [5, 3, 3], filters: [8, 4], seed: 43)
+        for l in net.layers.indices {
+            let k = net.layers[l].kernel, perOut = net.layers[l].inChannels * k * k
+            for i in 0..<perOut {
+                net.layers[l].weights[i] = (i == (k / 2) * k + k / 2 ? 1 : 0) + 0.05 * noise.layers[l].weights[i]
+            }
+            net.layers[l].bias[0] = 0
+        }
+        net.metadata = ["scale": "2", "architecture": "test 5-3-3"]
+        weights = dir.appendingPathComponent("tiny.safetensors").path
+        try net.write(to: weights)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    /// `w` x `h` RGB(A): dark, with the top-left quarter bright (to see where it ends up).
+    func marked(_ w: Int, _ h: Int, channels: Int = 3, depth: SampleDepth = .u8) -> RasterImage {
+        let planes = (0..<channels).map { c in
+            Plane(width: w, height: h, data: (0..<(w * h)).map { i in
+                let x = i % w, y = i / w
+                if c == 3 { return 0.25 + 0.5 * Float(x) / Float(w) }
+                return x < w / 2 && y < h / 2 ? 0.9 : 0.1 + 0.05 * Float(c)
+            })
+        }
+        return RasterImage(width: w, height: h, planes: planes, depth: depth)
+    }
+
+    /// A program from the test packages (install.sh), or nil with a SKIP line (a failure in CI).
+    func tool(_ name: String) -> String? {
+        for d in ["/usr/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(d)/\(name)") {
+            return "\(d)/\(name)"
+        }
+        if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("\(name) missing (install.sh installs it)") }
+        print("SKIP: \(name) not installed (./install.sh --deps-only)")
+        return nil
+    }
+
+    func exif(_ exiftool: String, _ args: [String]) throws -> String {
+        let r = try runCapturing(exiftool, args, environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.stdout
+    }
+
+    func testICCProfileEXIFAndOrientationSurvive() throws {
+        guard let exiftool = tool("exiftool") else { return }
+        let icc = "/usr/share/color/icc/ghostscript/a98.icc"   // Adobe RGB (1998), from libgs-common
+        guard FileManager.default.fileExists(atPath: icc) else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("\(icc) missing (install.sh installs it)") }
+            return print("SKIP: \(icc) missing (./install.sh --deps-only)")
+        }
+        // A 40x24 JPEG stored sideways: orientation 6 (display rotated 90° clockwise), 300 dpi, an Artist tag.
+        try ImageFile.save(marked(40, 24), to: path("in.jpg"))
+        _ = try exif(exiftool, ["-q", "-overwrite_original", "-icc_profile<=\(icc)", "-Orientation=6", "-n",
+                                "-Artist=SRCNN test", "-XResolution=300", "-YResolution=300", "-ResolutionUnit=2",
+                                path("in.jpg")])
+        for out in ["out.jpg", "out.png", "out.tif"] {
+            let r = try runSRCNN(["upscale", path("in.jpg"), path(out), "--scale", "2", "--weights", weights, "-q"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let img = try ImageFile.load(path(out))
+            // Upright: 24x40 -> 48x80; the stored top-left quarter is now the top-right one.
+            XCTAssertEqual([img.width, img.height], [48, 80], out)
+            let y = img.planes[0]
+            XCTAssertGreaterThan(y[40, 8], 0.7, "\(out): top right bright")
+            XCTAssertLessThan(y[8, 8], 0.4, "\(out): top left dark")
+            XCTAssertLessThan(y[40, 70], 0.4, "\(out): bottom right dark")
+            // The profile byte for byte; the resolution scaled with the image (same print size).
+            XCTAssertEqual(try profileBytes(exiftool, path(out)), try Data(contentsOf: URL(fileURLWithPath: icc)),
+                           "\(out): ICC profile")
+            let tags = try exif(exiftool, ["-s", "-s", "-s", "-n", "-XResolution", "-Orientation", "-Artist", path(out)])
+            let lines = tags.split(separator: "\n").map(String.init)
+            XCTAssertEqual(Double(lines.first ?? "") ?? 0, 600, accuracy: 0.5, "\(out): resolution \(tags)")
+            if out != "out.tif" {   // libvips' TIFF saver writes no EXIF block
+                XCTAssertTrue(lines.contains("SRCNN test"), "\(out): EXIF Artist kept: \(tags)")
+                XCTAssertFalse(lines.contains("6"), "\(out): orientation reset: \(tags)")
+            }
+        }
+    }
+
+    func profileBytes(_ exiftool: String, _ file: String) throws -> Data {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exiftool)
+        p.arguments = ["-b", "-icc_profile", file]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let d = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return d
+    }
+
+    func testSixteenBitRGBATIFFKeepsDepthAndAlpha() throws {
+        try ImageFile.save(marked(30, 20, channels: 4, depth: .u16), to: path("in16.tif"))
+        let r = try runSRCNN(["upscale", path("in16.tif"), path("out16.tif"), "--scale", "3", "--weights", weights, "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = try ImageFile.load(path("out16.tif"))
+        XCTAssertEqual([out.width, out.height, out.planes.count], [90, 60, 4])
+        XCTAssertEqual(out.depth, .u16)
+        // Alpha is bicubic of the input's alpha, so it keeps 16-bit steps (not multiples of 1/255).
+        let steps = Set(out.planes[3].data.map { Int(($0 * 65535).rounded()) % 257 })
+        XCTAssertGreaterThan(steps.count, 1, "alpha kept at 16 bits")
+    }
+
+    /// A full disk: every format fails with one line naming the problem, an existing output stays byte for
+    /// byte, no temporary file is left, the input is untouched.
+    func testFullDiskLosesNothing() throws {
+        let mnt = path("small")
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        let mount = try runCapturing("/bin/mount", ["-t", "tmpfs", "-o", "size=96k", "tmpfs", mnt],
+                                     environment: ProcessInfo.processInfo.environment)
+        guard mount.status == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("cannot mount a tmpfs: \(mount.stderr)") }
+            print("SKIP: cannot mount a tmpfs here (needs root): \(mount.stderr)")
+            return
+        }
+        defer { _ = try? runCapturing("/bin/umount", [mnt], environment: [:]) }
+        var rng = SplitMix64(seed: 5)   // noise: the output does not compress into the 96 KiB
+        let noise = (0..<3).map { _ in Plane(width: 300, height: 200, data: (0..<60_000).map { _ in
+            Float(rng.nextUniform()) }) }
+        try ImageFile.save(RasterImage(width: 300, height: 200, planes: noise, depth: .u8), to: path("in.png"))
+        let input = try Data(contentsOf: URL(fileURLWithPath: path("in.png")))
+        for ext in ["png", "jpg", "tif", "webp"] {
+            let target = mnt + "/out.\(ext)"
+            try ImageFile.save(marked(8, 8), to: target)   // an existing good file, small enough to fit
+            let before = try Data(contentsOf: URL(fileURLWithPath: target))
+            let r = try runSRCNN(["upscale", path("in.png"), target, "--scale", "2", "--weights", weights, "-q"])
+            XCTAssertNotEqual(r.status, 0, "\(ext): must fail on a full disk")
+            let lines = r.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(ext): one line: \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("No space left on device"), "\(ext): \(r.stderr)")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: target)), before, "\(ext): old output kept")
+            let left = try FileManager.default.contentsOfDirectory(atPath: mnt).sorted()
+            XCTAssertEqual(left, ["out.\(ext)"], "\(ext): no temporary left")
+            try FileManager.default.removeItem(atPath: target)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("in.png"))), input, "input untouched")
+    }
+
+    /// Peak memory of `srcnn upscale` must not follow the image size: two inputs 4x apart in pixels.
+    func testPeakMemoryDoesNotGrowWithImageSize() throws {
+        guard let time = tool("time") else { return }
+        var peaks: [Int] = []
+        for (w, h) in [(400, 300), (800, 600)] {
+            try ImageFile.save(marked(w, h), to: path("m\(w).png"))
+            let r = try runCapturing(time, ["-f", "peak %M", Paths.binary.path, "upscale", path("m\(w).png"),
+                                            path("m\(w)-x2.png"), "--scale", "2", "--weights", weights, "-q"],
+                                     environment: ProcessInfo.processInfo.environment)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let kb = r.stderr.split(separator: "\n").compactMap { $0.hasPrefix("peak ") ? Int($0.dropFirst(5)) : nil }
+            peaks.append(kb.first ?? 0)
+        }
+        // Whole planes would add ~24 bytes per output pixel: 1.44 M more output pixels = ~35 MB.
+        print("peak RSS: \(peaks[0] / 1024) MB (400x300 x2), \(peaks[1] / 1024) MB (800x600 x2)")
+        XCTAssertGreaterThan(peaks[0], 0)
+        XCTAssertLessThan(peaks[1] - peaks[0], 12 * 1024, "peak grew from \(peaks[0]) to \(peaks[1]) KB")
+    }
+
+    /// One size rule: nearest pixel, as GIMP (and the plug-in, which uses the same SizeRule).
+    func testSizeRuleRoundsToNearest() throws {
+        try ImageFile.save(marked(100, 7), to: path("odd.png"))
+        let r = try runSRCNN(["upscale", path("odd.png"), path("odd-x.png"), "--scale", "1.3333", "--weights", weights, "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let out = try ImageFile.load(path("odd-x.png"))
+        XCTAssertEqual([out.width, out.height], [133, 9])
+        XCTAssertEqual([SizeRule.side(100, scale: 1.3333), SizeRule.side(7, scale: 1.3333), SizeRule.side(3, scale: 1.5),
+                        SizeRule.side(1, scale: 1.2)], [133, 9, 5, 1])
+    }
+
+    func testNegativeScaleNamesTheValue() throws {
+        try ImageFile.save(marked(10, 10), to: path("s.png"))
+        let r = try runSRCNN(["upscale", path("s.png"), path("s2.png"), "--scale", "-2", "--weights", weights])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("-2"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("Missing value"), r.stderr)
+    }
+
+    func testHugeHeaderRefusedFast() throws {
+        // A PNG whose header claims 100000 x 100000 (10,000 Mpx; the rest of the file is missing).
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        let ihdr: [UInt8] = Array("IHDR".utf8) + [0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0, 8, 2, 0, 0, 0]
+        png += [0, 0, 0, 13] + ihdr
+        let crc = crc32(ihdr)
+        png += [UInt8(crc >> 24), UInt8((crc >> 16) & 255), UInt8((crc >> 8) & 255), UInt8(crc & 255)]
+        let idat: [UInt8] = Array("IDAT".utf8) + [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]   // a tiny zlib stream
+        let c2 = crc32(idat)
+        png += [0, 0, 0, 8] + idat + [UInt8(c2 >> 24), UInt8((c2 >> 16) & 255), UInt8((c2 >> 8) & 255), UInt8(c2 & 255)]
+        png += [0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
+        try Data(png).write(to: URL(fileURLWithPath: path("bomb.png")))
+        let t0 = Date()
+        let r = try runSRCNN(["upscale", path("bomb.png"), path("bomb-x2.png"), "--weights", weights])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 2)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("100000x100000"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("bomb-x2.png")))
+    }
+
+    func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes {
+            c ^= UInt32(b)
+            for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
+        }
+        return ~c
+    }
+}
