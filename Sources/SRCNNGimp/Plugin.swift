@@ -5,6 +5,7 @@ import CGimp
 import FoundationEssentials
 import Glibc
 import SRCNN
+import SRCNNGimpUI
 import SRCNNHost
 
 let procedureName = "plug-in-srcnn-upscale"
@@ -112,6 +113,9 @@ private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
     // GIMP 2.10 plug-ins initialise GEGL (and babl) themselves before touching drawable buffers.
     gegl_init(nil, nil)
     noteMainThread()
+    // Results wait in GEGL buffers until the end; past this cache their tiles swap to disk, so the plug-in's
+    // memory does not grow with the image (GEGL's default cache is sized for GIMP itself).
+    srcnn_gegl_limit_tile_cache(128 << 20)
     let runMode = GimpRunMode(rawValue: GimpRunMode.RawValue(param[0].data.d_int32))
     let image = param[1].data.d_image
     let drawable = param[2].data.d_drawable
@@ -186,7 +190,7 @@ func resolveWeights(_ explicit: String, scale: Double) throws -> String {
 /// original pixels exactly as `srcnn upscale` does (the engine's `Upscaler`: MATLAB bicubic of each plane to
 /// the layer's final size, SRCNN on Y), and only then scales the image (GIMP's cubic, for everything else) and
 /// writes the layers, in one undo step. If the user cancels (GIMP kills the plug-in) while SRCNN runs, the
-/// image has not been touched. With `allLayers` every layer's result is held (as float planes) until the end.
+/// image has not been touched. Each result waits in a GEGL buffer (swapped to disk past the tile cache) until the end.
 func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     let scale = settings.scale
     do { try SizeRule.checkScale(scale) } catch { throw PluginError(message: "\(error)") }
