@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "SRCNNKernelsAVX512",
                 swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
                                 .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
-        .target(name: "SRCNN", dependencies: ["COpenBLAS", "SRCNNKernelsAVX512"], swiftSettings: fast),
+        // CPUID/XGETBV: which instruction sets the CPU and the OS support.
+        .target(name: "CCPUID"),
+        .target(name: "SRCNN", dependencies: ["COpenBLAS", "CCPUID", "SRCNNKernelsAVX512"], swiftSettings: fast),
         // The host layer shared by the CLI, the plug-in and the trainer: files (reads, atomic writes, weights by
         // path), shipped-weights discovery, image folders, the one scale -> size rule.
         .target(name: "SRCNNHost", dependencies: ["SRCNN"], swiftSettings: fast),

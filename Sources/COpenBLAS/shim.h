@@ -2,5 +2,4 @@
 #include <cblas.h>
 // Not in every cblas.h: let the engine pin OpenBLAS to one thread while it threads over tiles itself.
 void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
 char *openblas_get_corename(void);

@@ -1,5 +1,6 @@
-// Which kernel family this CPU can run (read once from /proc/cpuinfo), with an override for tests and benchmarks.
-import FoundationEssentials
+// Which kernel family this CPU can run (CPUID, once), and the host's override for tests and benchmarks.
+import CCPUID
+import Synchronization
 
 public enum KernelFamily: String, Sendable, CaseIterable {
     /// Register-blocked AVX-512 direct convolution (our own Swift SIMD kernels).
@@ -9,24 +10,18 @@ public enum KernelFamily: String, Sendable, CaseIterable {
 }
 
 public enum CPUFeatures {
-    /// The CPU flags from /proc/cpuinfo (empty where that file does not exist).
-    public static let flags: Set<String> = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
-    }()
+    /// What the skylake-avx512 kernels need: AVX-512 F/DQ/CD/BW/VL and FMA, with the OS saving ZMM state.
+    public static let hasAVX512: Bool = srcnn_cpu_has_avx512() != 0
 
-    /// What the skylake-avx512 kernels need.
-    public static var hasAVX512: Bool {
-        ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd", "fma"].allSatisfy(flags.contains)
+    private static let forced = Mutex<KernelFamily?>(nil)
+
+    /// A family the host chose (e.g. from `SRCNN_KERNELS`); nil returns to the automatic choice. A family this
+    /// CPU cannot run falls back to the portable one.
+    public static func force(_ family: KernelFamily?) { forced.withLock { $0 = family } }
+
+    /// The family to use: the forced one, else the best this CPU runs.
+    public static var bestKernels: KernelFamily {
+        let f = forced.withLock { $0 } ?? (hasAVX512 ? .avx512 : .openblas)
+        return f == .avx512 && !hasAVX512 ? .openblas : f
     }
-
-    /// The best family this CPU runs; `SRCNN_KERNELS=openblas` (or `avx512`, if supported) overrides it.
-    public static let bestKernels: KernelFamily = {
-        if let forced = ProcessInfo.processInfo.environment["SRCNN_KERNELS"].flatMap(KernelFamily.init(rawValue:)) {
-            return forced == .avx512 && !hasAVX512 ? .openblas : forced
-        }
-        return hasAVX512 ? .avx512 : .openblas
-    }()
 }

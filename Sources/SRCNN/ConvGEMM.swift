@@ -1,4 +1,5 @@
-// Fast forward pass of a network over one image region: replicate padding + shifted-row GEMMs (OpenBLAS).
+// Fast forward pass of a network over one image region: replicate padding, then per-layer plans (OpenBLAS GEMMs,
+// Winograd, or the AVX-512 kernels).
 import COpenBLAS
 #if canImport(Glibc)
 import Glibc
@@ -134,7 +135,6 @@ public struct PackedNetwork: @unchecked Sendable {
 /// An inner side instead carries `receptiveRadius` pixels of real context, consumed layer by layer.
 public struct BorderSides: Equatable, Sendable {
     public var top, bottom, left, right: Bool
-    public static let all = BorderSides(top: true, bottom: true, left: true, right: true)
     public init(top: Bool, bottom: Bool, left: Bool, right: Bool) {
         self.top = top; self.bottom = bottom; self.left = left; self.right = right
     }

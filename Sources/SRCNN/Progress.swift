@@ -1,4 +1,4 @@
-// Progress reporting and cooperative cancellation for every long engine call.
+// Progress reporting and cooperative cancellation for every long engine call, and the engine's error type.
 import Synchronization
 
 /// Called with the fraction done (0...1) as work finishes; may be called from any thread.

@@ -113,6 +113,7 @@ private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
     // GIMP 2.10 plug-ins initialise GEGL (and babl) themselves before touching drawable buffers.
     gegl_init(nil, nil)
     noteMainThread()
+    if let warning = HostEnvironment.applyKernelChoice() { fputs("srcnn-upscale: \(warning)\n", stderr) }
     // Results wait in GEGL buffers until the end; past this cache their tiles swap to disk, so the plug-in's
     // memory does not grow with the image (GEGL's default cache is sized for GIMP itself).
     srcnn_gegl_limit_tile_cache(128 << 20)

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import SRCNN
+import SRCNNHost
 
 @main
 struct SRCNNCommand: ParsableCommand {
@@ -9,6 +10,11 @@ struct SRCNNCommand: ParsableCommand {
         commandName: "srcnn",
         abstract: "Super-resolution with SRCNN (Dong et al. 2014/2016) on the CPU.",
         subcommands: [Upscale.self, Eval.self, Info.self, Bench.self, Train.self])
+
+    static func main() {
+        if let warning = HostEnvironment.applyKernelChoice() { printErr("srcnn: warning: \(warning)") }
+        main(nil)
+    }
 }
 
 /// Options every long-running subcommand shares.

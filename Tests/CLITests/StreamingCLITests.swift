@@ -223,3 +223,19 @@ final class StreamingCLITests: XCTestCase {
         return ~c
     }
 }
+
+/// The host applies SRCNN_KERNELS (the engine reads no environment); an unknown name is a one-line warning.
+final class KernelChoiceCLITests: XCTestCase {
+    func testSRCNNKernelsComesThroughTheHost() throws {
+        let forced = try runSRCNN(["bench", "--sizes", "64", "--arch", "9-1-5", "--repeats", "1", "-q"],
+                                  env: ["SRCNN_KERNELS": "openblas"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(forced.stdout.contains("kernels: openblas"), forced.stdout)
+        let bogus = try runSRCNN(["bench", "--sizes", "64", "--arch", "9-1-5", "--repeats", "1", "-q"],
+                                 env: ["SRCNN_KERNELS": "bogus"])
+        XCTAssertEqual(bogus.status, 0, bogus.stderr)
+        XCTAssertTrue(bogus.stderr.contains("SRCNN_KERNELS=bogus is not a kernel family"), bogus.stderr)
+        let auto = CPUFeatures.hasAVX512 ? "avx512" : "openblas"
+        XCTAssertTrue(bogus.stdout.contains("kernels: \(auto)"), bogus.stdout)
+    }
+}

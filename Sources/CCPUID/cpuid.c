@@ -1,0 +1,26 @@
+// CPUID and XGETBV: the instruction-set check the engine's kernel choice rests on.
+#include "srcnn_cpuid.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+static unsigned long long xcr0(void) {
+  unsigned int eax, edx;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return ((unsigned long long) edx << 32) | eax;
+}
+
+int srcnn_cpu_has_avx512(void) {
+  unsigned int a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  const unsigned int fma = 1u << 12, osxsave = 1u << 27;
+  if ((c & (fma | osxsave)) != (fma | osxsave)) return 0;
+  // The OS must save SSE, AVX and the three AVX-512 state components (opmask, ZMM0-15 high, ZMM16-31).
+  if ((xcr0() & 0xE6) != 0xE6) return 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  const unsigned int f = 1u << 16, dq = 1u << 17, cd = 1u << 28, bw = 1u << 30, vl = 1u << 31;
+  return (b & (f | dq | cd | bw | vl)) == (f | dq | cd | bw | vl);
+}
+#else
+int srcnn_cpu_has_avx512(void) { return 0; }
+#endif
