@@ -99,11 +99,11 @@ extension PackedNetwork {
                         for y in y0..<y1 {
                             (outp + (y - B0) * W + x0).update(from: tmp + (y - oy0) * ow + (x0 - ox0), count: x1 - x0)
                         }
-                        let fraction = shared.withLock { s in
+                        // Reported under the lock, so the fractions arrive in increasing order.
+                        shared.withLock { s in
                             s.done += 1
-                            return Double(s.done) / Double(total)
+                            progress?(Double(s.done) / Double(total))
                         }
-                        progress?(fraction)
                     }
                 }
             }
