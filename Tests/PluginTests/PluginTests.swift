@@ -90,6 +90,34 @@ final class PluginTests: XCTestCase {
         }
     }
 
+    /// One size rule (SizeRule): the plug-in and `srcnn upscale --scale` give the same size for odd factors,
+    /// and the same pixels.
+    func testOddFactorsGiveTheCLISize() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp, seed: 3)
+        let input = try writeImage(gimp, name: "odd.png", width: 100, height: 7, channels: 3, seed: 4)
+        var commands: [String] = [], cases: [(String, String)] = []
+        for f in ["1.3333", "2.7", "1.05"] {
+            let out = gimp.path("odd-\(f).png")
+            commands.append(upscaleCommand(input, out, scale: f, weights: weights))
+            cases.append((f, out))
+        }
+        let r = try gimp.batch(commands)
+        XCTAssertFalse(r.failed, r.stderr)
+        for (f, out) in cases {
+            let plugin = try ImageFile.load(out)
+            let cliOut = gimp.path("cli-odd-\(f).png")
+            let (status, text) = try runTool(PluginPaths.cli.path, ["upscale", input, cliOut, "--scale", f,
+                                                                    "--weights", weights, "--quiet"])
+            XCTAssertEqual(status, 0, text)
+            let cli = try ImageFile.load(cliOut)
+            XCTAssertEqual([plugin.width, plugin.height], [cli.width, cli.height], "x\(f)")
+            XCTAssertEqual([plugin.width, plugin.height],
+                           [SizeRule.side(100, scale: Double(f)!), SizeRule.side(7, scale: Double(f)!)], "x\(f)")
+            assertClose(plugin.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
+        }
+    }
+
     func testGreyAlphaX3AndFractionalScale() throws {
         guard let gimp = try GimpProfile.make() else { return }
         let (weights, _) = try writeWeights(gimp, seed: 11)
