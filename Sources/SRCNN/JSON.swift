@@ -2,7 +2,7 @@
 //
 // Objects, arrays, strings (all escapes, \uXXXX with surrogate pairs), numbers, true/false/null. The top level
 // must be an object or an array; whitespace may surround it; nesting is limited so bad input cannot overflow
-// the stack. Duplicate object keys: the last one wins.
+// the stack. A key twice in one object is an error (as the reference safetensors parser).
 
 /// A parsed JSON value.
 enum JSONValue: Equatable, Sendable {
@@ -91,6 +91,7 @@ private struct JSONParser {
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw error("expected ':'") }
             i += 1
+            guard out[key] == nil else { throw error("duplicate key \"\(key.prefix(64))\"") }
             out[key] = try value(depth: depth)
             skipWhitespace()
             switch peek() {

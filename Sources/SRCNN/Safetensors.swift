@@ -38,6 +38,8 @@ public struct Safetensors: Sendable {
     public let tensors: [String: TensorInfo]
     /// The whole file.
     public let bytes: [UInt8]
+    /// Bytes of the JSON header (the data section starts at 8 + headerLength).
+    public let headerLength: Int
 
     /// Tensor names in sorted order.
     public var names: [String] { tensors.keys.sorted() }
@@ -58,6 +60,7 @@ public struct Safetensors: Sendable {
         guard headerLength >= 2 else {
             throw SRCNNError.invalidWeights("not a safetensors file: header length \(headerLength) is too short for a JSON object")
         }
+        self.headerLength = headerLength
         let dataStart = 8 + headerLength
         let dataLength = bytes.count - dataStart
         let headerBytes = bytes[8..<dataStart]
@@ -94,6 +97,24 @@ public struct Safetensors: Sendable {
         }
         self.metadata = metadata
         self.tensors = tensors
+    }
+
+    /// As the reference parser: the tensors' bytes tile the data section exactly, in offset order, from its start
+    /// to the end of the file (no overlap, no gap, nothing after the last tensor). Loaders call it after their own
+    /// checks, so a file with a missing tensor says that rather than "gap".
+    public func checkLayout() throws {
+        var cursor = 8 + headerLength
+        let inOrder = tensors.sorted { ($0.value.byteRange.lowerBound, $0.key) < ($1.value.byteRange.lowerBound, $1.key) }
+        for (name, t) in inOrder {
+            guard t.byteRange.lowerBound == cursor else {
+                let what = t.byteRange.lowerBound < cursor ? "overlaps the tensor before it" : "leaves a gap before it"
+                throw SRCNNError.invalidWeights("tensor \"\(name)\": data_offsets \(what)")
+            }
+            cursor = t.byteRange.upperBound
+        }
+        guard cursor == bytes.count else {
+            throw SRCNNError.invalidWeights("\(bytes.count - cursor) bytes after the last tensor's data (trailing bytes)")
+        }
     }
 
     private static func parseEntry(name: String, _ raw: JSONValue, dataStart: Int, dataLength: Int) throws -> TensorInfo {

@@ -38,6 +38,7 @@ extension Network {
         }
         self.init(layers: layers, metadata: file.metadata)
         try validate()
+        try file.checkLayout()
     }
 
     /// The network as a safetensors file: F32 tensors in sorted order, `metadata` as `__metadata__`.

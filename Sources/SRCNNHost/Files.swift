@@ -32,21 +32,36 @@ extension Network {
     }
 }
 
-/// Why a file could not be read: the C library's text for the errno (e.g. "No such file or directory").
+/// Why a file could not be read: the C library's text for the errno (e.g. "No such file or directory"), or a size
+/// above the reader's limit.
 public struct FileReadError: Error, CustomStringConvertible {
     public var code: Int32
-    public var reason: String { String(cString: strerror(code)) }
+    /// Set when the file is larger than the limit (then `code` is EFBIG).
+    public var limit: Int? = nil
+    public init(code: Int32, limit: Int? = nil) { self.code = code; self.limit = limit }
+    public var reason: String {
+        if let limit { return "larger than \(limit >> 20) MiB, the most this reads (is it the right file?)" }
+        return String(cString: strerror(code))
+    }
     public var description: String { reason }
 }
 
-/// The whole file at `path` (open + read until end of file, retrying on EINTR); throws `FileReadError`.
-public func readFileBytes(_ path: String) throws -> [UInt8] {
+/// Weights files and checkpoints are small: anything above this is refused rather than read into memory.
+public let maxReadBytes = 256 << 20
+
+/// The whole file at `path` (open + read until end of file, retrying on EINTR), at most `limit` bytes (so
+/// `/dev/zero` or a huge file is an error, not an out-of-memory crash); throws `FileReadError`.
+public func readFileBytes(_ path: String, limit: Int = maxReadBytes) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileReadError(code: errno) }
     defer { close(fd) }
     var st = stat()
     var bytes: [UInt8] = []
-    if fstat(fd, &st) == 0, st.st_size > 0 { bytes.reserveCapacity(Int(st.st_size)) }
+    if fstat(fd, &st) == 0 {
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw FileReadError(code: EISDIR) }
+        if st.st_size > limit { throw FileReadError(code: EFBIG, limit: limit) }
+        if st.st_size > 0 { bytes.reserveCapacity(Int(st.st_size)) }
+    }
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
@@ -55,6 +70,7 @@ public func readFileBytes(_ path: String) throws -> [UInt8] {
             throw FileReadError(code: errno)
         }
         if n == 0 { return bytes }
+        guard bytes.count + n <= limit else { throw FileReadError(code: EFBIG, limit: limit) }
         bytes.append(contentsOf: chunk[0..<n])
     }
 }

@@ -90,8 +90,10 @@ public struct Checkpoint {
     /// Reads a checkpoint; any damage is `SRCNNError.invalidArgument("checkpoint <path>: <reason>")`.
     public init(contentsOf path: String) throws {
         func bad(_ why: String) -> SRCNNError { .invalidArgument("checkpoint \(path): \(why)") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw SRCNNError.io("cannot read checkpoint \(path)") }
-        let b = [UInt8](data)
+        let b: [UInt8]
+        do { b = try readFileBytes(path) } catch let e as FileReadError {
+            throw SRCNNError.io("cannot read checkpoint \(path): \(e.reason)")
+        }
         guard b.count >= 16, Array(b[0..<8]) == Checkpoint.magic else { throw bad("not an srcnn training checkpoint (bad magic)") }
         func u32(_ o: Int) -> UInt32 { b[o..<(o + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
         func u64(_ o: Int) -> UInt64 { b[o..<(o + 8)].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
@@ -120,6 +122,13 @@ public struct Checkpoint {
         guard o == b.count - 8 else { throw bad("trailing bytes") }
         config = header.config; state = header.state
         params = arrays[0]; m = arrays[1]; v = arrays[2]; best = arrays[3]
+        do {
+            try config.validate()
+            try state.validate(for: config)
+        } catch SRCNNError.invalidArgument(let why) { throw bad(why) }
+        guard allFinite(params), allFinite(m), allFinite(v), allFinite(best) else {
+            throw bad("holds NaN or infinite parameters or optimiser state")
+        }
         let n = config.arch.parameterCount
         guard params.count == n, best.count == n, m.count == n,
               v.count == (config.optimizer.kind == .adam ? n : 0) else {

@@ -21,6 +21,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var epochs: Int
     /// Steps per epoch; nil = one pass over the patches (count / batch).
     public var stepsPerEpoch: Int?
+    /// The validation folder the best epoch is picked on ("" = none; nil = not recorded, checkpoints before it).
+    public var validation: String?
     /// Worker threads (the batch is split over them; OpenBLAS runs single-threaded in each).
     public var threads: Int
     /// Patches per GEMM inside a thread on the OpenBLAS path (the AVX-512 path runs one patch at a time and
@@ -67,6 +69,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             d("batch", batch, other.batch), d("optimizer", optimizer.description, other.optimizer.description),
             d("seed", seed, other.seed), d("data set", dataset, other.dataset),
             d("steps per epoch", spe, ospe), d("micro-batch", micro, other.micro),
+            validation == nil || other.validation == nil ? nil
+                : d("validation", validation!.isEmpty ? "none" : validation!,
+                    other.validation!.isEmpty ? "none" : other.validation!),
         ]
         return checks.compactMap { $0 }.first
     }
@@ -100,7 +105,7 @@ public final class Trainer {
     /// the run saved there: its config must match `config` apart from epochs and threads.
     public init(config: TrainConfig, data: PatchSet, validation: [ValidationImage], outputs: TrainOutputs = TrainOutputs(),
                 initial: [Float]? = nil, resume: String? = nil) throws {
-        guard config.batch >= 1, config.epochs >= 0 else { throw SRCNNError.invalidArgument("batch must be >= 1") }
+        try config.validate()
         guard data.count >= 1 else { throw SRCNNError.invalidArgument("no training patches (images smaller than the patch size?)") }
         guard data.size == config.patches.size, data.labelSide == config.patches.size - 2 * config.arch.border else {
             throw SRCNNError.invalidArgument("patch set does not match the configuration")
@@ -211,12 +216,14 @@ public final class Trainer {
         func stopNow(_ t0: Date) throws -> Stop? {
             if cancel?.isCancelled == true {
                 state.seconds += Date().timeIntervalSince(t0)
+                try checkFinite()
                 try saveCheckpoint()
                 log("interrupted at epoch \(state.epoch + 1) step \(state.step); checkpoint saved")
                 return .cancelled
             }
             if let maxSteps, state.step >= maxSteps {
                 state.seconds += Date().timeIntervalSince(t0)
+                try checkFinite()
                 try saveCheckpoint()
                 return .maxSteps
             }
@@ -266,6 +273,7 @@ public final class Trainer {
                 state.bestPSNR = psnr; state.bestEpoch = state.epoch + 1; best = model.params
             }
             state.epoch += 1; state.stepInEpoch = 0
+            try checkFinite()
             let left = Double((config.epochs - state.epoch) * spe * N) / rate
             log(String(format: "epoch %d/%d  loss %.6f  val PSNR %@  %.0f patches/s  %@ elapsed  ETA %@", state.epoch, config.epochs,
                        rec.loss, psnr.map { String(format: "%.3f dB", $0) } ?? "-", rate, Trainer.hms(state.seconds), Trainer.hms(left)))
@@ -273,6 +281,15 @@ public final class Trainer {
             try saveCheckpoint()
         }
         return .finished
+    }
+
+    /// Refuses to write anything from a run whose parameters or optimiser state went NaN/Inf (the last
+    /// checkpoint and weights on disk stay as they were).
+    func checkFinite() throws {
+        guard allFinite(model.params), allFinite(optimizer.m), allFinite(optimizer.v), allFinite(best) else {
+            throw SRCNNError.invalidArgument("training diverged: parameters or optimiser state are not finite at step "
+                                             + "\(state.step); nothing written (the last checkpoint is kept)")
+        }
     }
 
     /// Best weights, CSV and SVG for the history so far.

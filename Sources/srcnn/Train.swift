@@ -82,8 +82,31 @@ struct Train: ParsableCommand {
                 config = try TrainConfig.preset(preset)
             }
             try apply(&config)
+            // Validation set: --no-val / --val win; a resumed run keeps the one its checkpoint recorded.
+            if noVal {
+                config.validation = ""
+            } else if let val {
+                config.validation = URL(fileURLWithPath: val).standardizedFileURL.path
+            } else if resumed == nil || config.validation == nil {
+                config.validation = Train.sharedData("Set5") ?? ""
+            }
             if let ck = resumed, let m = config.mismatchDescription(ck.config) {
                 throw SRCNNError.invalidArgument("checkpoint \(resume!) does not match: \(m)")
+            }
+            // Everything that can be checked before the data loads and the first step runs.
+            try config.validate()
+            let stem = (output as NSString).deletingPathExtension
+            let outs = TrainOutputs(weights: output, checkpoint: checkpoint ?? resume ?? output + ".ckpt",
+                                    csv: csv ?? stem + ".csv", svg: svg ?? stem + ".svg")
+            for f in [outs.weights, outs.checkpoint, outs.csv, outs.svg].compactMap({ $0 }) {
+                let dir = (f as NSString).deletingLastPathComponent
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: dir.isEmpty ? "." : dir, isDirectory: &isDir), isDir.boolValue else {
+                    throw SRCNNError.io("cannot write \(f): folder '\(dir)' does not exist")
+                }
+                guard access(dir.isEmpty ? "." : dir, W_OK) == 0 else {
+                    throw SRCNNError.io("cannot write \(f): folder '\(dir)' is not writable")
+                }
             }
             let dataDir = config.dataset
             let t0 = Date()
@@ -97,7 +120,7 @@ struct Train: ParsableCommand {
             print(String(format: "data: %d images from %@ -> %d patches %dx%d (labels %dx%d), %.0f MB, %.1fs",
                          files.count, dataDir, set.count, set.size, set.size, set.labelSide, set.labelSide, mb, Date().timeIntervalSince(t0)))
             var valImages: [ValidationImage] = []
-            if !noVal, let vdir = val ?? Train.sharedData("Set5") {
+            if let vdir = config.validation, !vdir.isEmpty {
                 for f in try ImageFolders.list(vdir) {
                     let img = try ImageFile.load(f)
                     valImages.append(ValidationImage(name: URL(fileURLWithPath: f).lastPathComponent,
@@ -109,9 +132,6 @@ struct Train: ParsableCommand {
             if let i = self.`init`, resume == nil {
                 initial = try Model.parameters(from: try Network(contentsOf: i), arch: config.arch)
             }
-            let stem = (output as NSString).deletingPathExtension
-            let outs = TrainOutputs(weights: output, checkpoint: checkpoint ?? resume ?? output + ".ckpt",
-                                    csv: csv ?? stem + ".csv", svg: svg ?? stem + ".svg")
             let trainer = try Trainer(config: config, data: set, validation: valImages, outputs: outs,
                                       initial: initial, resume: resume)
             if quiet { trainer.reportSeconds = .infinity }

@@ -62,6 +62,25 @@ final class TrainCLITests: XCTestCase {
         XCTAssertEqual(r5.stderr, "srcnn: error: checkpoint \(bad): checksum mismatch (file is corrupt or truncated)\n")
     }
 
+    /// The validation choice is part of the checkpoint: a resume without --val/--no-val keeps it (before, it fell
+    /// back to Set5 and picked different "best" weights), and a different one is a mismatch.
+    func testValidationChoiceIsResumed() throws {
+        guard let f = try folders() else { return }
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let o = f.dir.appendingPathComponent("nv.safetensors").path
+        let common = ["train", "--data", f.data, "--layers", "5-1-3", "--filters", "8,4", "--scale", "2", "--patch", "20",
+                      "--stride", "10", "--batch", "16", "--epochs", "2", "--steps-per-epoch", "5", "--quiet", "-o", o]
+        let r1 = try runSRCNN(common + ["--no-val", "--max-steps", "3"])
+        XCTAssertEqual(r1.status, 0, r1.stderr)
+        let r2 = try runSRCNN(common + ["--resume", o + ".ckpt"])
+        XCTAssertEqual(r2.status, 0, r2.stderr)
+        XCTAssertFalse(r2.stdout.contains("validation:"), "resumed without validation, as recorded: \(r2.stdout)")
+        XCTAssertNil(try Network(contentsOf: o).metadata["val_psnr"])
+        let r3 = try runSRCNN(common + ["--resume", o + ".ckpt", "--val", f.val, "--epochs", "3"])
+        XCTAssertEqual(r3.status, 1)
+        XCTAssertTrue(r3.stderr.contains("validation none in the checkpoint"), r3.stderr)
+    }
+
     func testSIGINTSavesACheckpointThatResumes() throws {
         guard let f = try folders() else { return }
         defer { try? FileManager.default.removeItem(at: f.dir) }
@@ -84,5 +103,29 @@ final class TrainCLITests: XCTestCase {
         let r = try runSRCNN(args + ["--resume", out + ".ckpt", "--max-steps", "1"])   // already past step 1: stops at once
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("resuming at epoch 0, step "), r.stdout)
+    }
+}
+
+/// Bad `srcnn train` options fail at once with one line (before: SIGSEGV for --patch 0/5, a misleading error
+/// after training for --steps-per-epoch 0 or a missing output folder).
+final class TrainOptionCLITests: XCTestCase {
+    func testBadOptionsFailBeforeTraining() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent("m.safetensors").path
+        let base = ["train", "--data", data.path, "--no-val", "--layers", "9-5-5", "--filters", "8,4", "--quiet"]
+        for (extra, needle) in [(["--patch", "0", "-o", out], "patch size 0"), (["--patch", "5", "-o", out], "patch size 5"),
+                                (["--steps-per-epoch", "0", "-o", out], "steps per epoch"),
+                                (["-o", dir.appendingPathComponent("no/such/m.safetensors").path], "does not exist")] {
+            let t0 = Date()
+            let r = try runSRCNN(base + extra)
+            XCTAssertNotEqual(r.status, 0, "\(extra)")
+            XCTAssertLessThan(r.status, 128, "\(extra): no crash signal")
+            XCTAssertTrue(r.stderr.contains(needle), "\(extra): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(extra): \(r.stderr)")
+            XCTAssertLessThan(Date().timeIntervalSince(t0), 5, "\(extra): refused before any work")
+        }
     }
 }

@@ -131,4 +131,26 @@ final class UpscaleCLITests: XCTestCase {
         XCTAssertGreaterThan(line["mps"] as! Double, 0)
         XCTAssertLessThanOrEqual(line["max_abs_diff_vs_reference"] as! Double, 1e-5)
     }
+
+    /// `srcnn info` shows a file's metadata with control characters escaped (no terminal escapes, no forged
+    /// lines), and a reader bound means `/dev/zero` is an error, not an endless read.
+    func testInfoEscapesMetadataAndReadsAreBounded() throws {
+        var net = Network.random(kernels: [3, 1, 3], filters: [4, 2], seed: 9)
+        net.metadata = ["scale": "2", "note": "red\u{1B}[31m\nscale:             99", "bidi": "a\u{202E}b"]
+        let p = path("evil.safetensors")
+        try net.write(to: p)
+        let r = try runSRCNN(["info", p])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stdout.contains("\u{1B}"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("\u{202E}"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("red\\u{1B}[31m\\u{A}scale:"), r.stdout)
+        XCTAssertEqual(r.stdout.split(separator: "\n").filter { $0.hasPrefix("scale:") }.count, 1, r.stdout)
+        let t0 = Date()
+        let z = try runSRCNN(["info", "/dev/zero"])
+        XCTAssertEqual(z.status, 1)
+        XCTAssertTrue(z.stderr.contains("larger than 256 MiB"), z.stderr)
+        XCTAssertEqual(z.stderr.split(separator: "\n").count, 1, z.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 10)
+    }
+
 }

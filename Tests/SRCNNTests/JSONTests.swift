@@ -13,7 +13,8 @@ final class JSONTests: XCTestCase {
                                 "b": .object([:])]))
         XCTAssertEqual(try parse("[]"), .array([]))
         XCTAssertEqual(try parse("[[[]]]"), .array([.array([.array([])])]))
-        XCTAssertEqual(try parse("{\"k\": 1, \"k\": 2}"), .object(["k": .integer(2)]), "last duplicate wins")
+        XCTAssertThrowsError(try parse("{\"k\": 1, \"k\": 2}"), "a duplicate key is an error")
+        XCTAssertThrowsError(try parse("{\"a\": {\"k\": 1, \"k\": 1}}"), "also inside a nested object")
         // Int range: beyond it a number is no longer an integer.
         XCTAssertEqual(try parse("[9223372036854775807, -9223372036854775808]"), .array([.integer(.max), .integer(.min)]))
         XCTAssertEqual(try parse("[9223372036854775808]"), .array([.number(9223372036854775808)]))

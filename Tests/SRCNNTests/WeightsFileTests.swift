@@ -407,4 +407,30 @@ final class WeightsFileTests: XCTestCase {
             guard case SRCNNError.io = e else { return XCTFail("\(e)") }
         }
     }
+
+    /// What the reference safetensors parser rejects, we reject too (a parser differential the fault probe found).
+    func testStrictAsTheReferenceParser() throws {
+        let valid = Network.random(kernels: [3, 1, 3], filters: [4, 2], seed: 5).safetensorsBytes()
+        XCTAssertNoThrow(try Network(safetensors: valid))
+        let (header, data) = split(valid)
+        assertInvalid("trailing bytes") { try Network(safetensors: valid + [0, 0, 0, 0]) }
+        // A duplicate key: raw JSON with "conv1_b" twice.
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]), as: UTF8.self)
+        let b1 = json.range(of: "\"conv1_b\":")!
+        let entryEnd = json[b1.upperBound...].firstIndex(of: "}")!
+        let dup = "{" + json[b1.lowerBound...entryEnd] + "," + json.dropFirst()
+        assertInvalid("not valid JSON") { try Network(safetensors: self.join(raw: Array(dup.utf8), data)) }
+        // Overlapping tensors: the second tensor in the data starts 4 bytes inside the first (same sizes, so only
+        // the layout is wrong).
+        var h = header
+        let begins = h.filter { $0.key != "__metadata__" }
+            .map { ($0.key, (($0.value as! [String: Any])["data_offsets"] as! [Int])[0]) }.sorted { $0.1 < $1.1 }
+        let second = begins[1].0
+        var e = h[second] as! [String: Any]
+        let offs = e["data_offsets"] as! [Int]
+        e["data_offsets"] = [offs[0] - 4, offs[1] - 4]
+        h[second] = e
+        assertInvalid("overlaps") { try Network(safetensors: self.join(h, data)) }
+    }
+
 }
