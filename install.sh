@@ -36,10 +36,10 @@ while [ $# -gt 0 ]; do
 done
 
 # Debian packages: OpenBLAS (GEMM), libvips (the CLI's image files), GEGL/babl, GIMP and its headers (the
-# plug-in), Xvfb/xdotool (the GUI test), time (peak-memory measurements), exiftool and an ICC profile
-# (the metadata tests).
+# plug-in), Xvfb/xdotool (the GUI test), time (peak-memory measurements), exiftool, an ICC profile and the
+# vips command (the metadata and damaged-file tests make their fixtures with them).
 PACKAGES=(pkg-config libopenblas-dev libvips-dev libgegl-dev libbabl-dev gimp libgimp2.0-dev libgtk2.0-dev
-          xvfb xdotool time libimage-exiftool-perl libgs-common)
+          xvfb xdotool time libimage-exiftool-perl libgs-common libvips-tools)
 
 install_packages() {
   local missing=()

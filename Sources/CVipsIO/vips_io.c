@@ -135,7 +135,12 @@ struct srcnn_vips_reader {
 };
 
 static VipsImage *open_image(const char *path, VipsAccess access) {
-    return vips_image_new_from_file(path, "access", access, "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+    // libjpeg reports damaged data ("Corrupt JPEG data: premature end of data segment", a cut file with an EOI
+    // appended) only as a warning and fills the rest grey: for JPEG a warning fails the read. Other loaders'
+    // warnings are often benign (libpng's sRGB profile notes), so there only errors do.
+    const char *loader = vips_foreign_find_load(path);
+    VipsFailOn fail = loader && strstr(loader, "Jpeg") ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
+    return vips_image_new_from_file(path, "access", access, "fail_on", fail, NULL);
 }
 
 // Megapixels as a short number: 10000, 100, 24.5, 0.25.

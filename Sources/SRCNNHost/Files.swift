@@ -127,6 +127,7 @@ public enum AtomicFile {
             if (st.st_mode & S_IFMT) == S_IFDIR { throw SRCNNError.io("cannot write '\(path)': it is a directory") }
             if (st.st_mode & S_IFMT) == S_IFREG { mode = st.st_mode & 0o7777 }
         }
+        removeStaleTemporaries(of: name, in: dir.isEmpty ? "/" : dir)
         let fd = Glibc.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw fail("cannot create a temporary file") }
         close(fd)
@@ -148,6 +149,18 @@ public enum AtomicFile {
         // Make the rename itself durable; failure here does not undo the write.
         let dfd = Glibc.open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    /// Temporaries of `name` left by a process that no longer runs (killed with -9, or the machine went down):
+    /// `.<name>.tmp-<pid>-<n>` whose pid is gone. Only that exact pattern is touched.
+    static func removeStaleTemporaries(of name: String, in dir: String) {
+        let prefix = "." + name + ".tmp-"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+        for e in entries where e.hasPrefix(prefix) {
+            let rest = e.dropFirst(prefix.count).split(separator: "-")
+            guard rest.count == 2, let pid = Int32(rest[0]), pid > 0, UInt32(rest[1]) != nil else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(dir + "/" + e) }
+        }
     }
 
     /// Removes every temporary file still being written (call from a signal handler's queue before exiting).

@@ -12,9 +12,12 @@ public enum SizeRule {
     public static let scaleRange: ClosedRange<Double> = 1...8
     /// Largest output side (JPEG's limit is 65,500; PNG and TIFF go higher, GIMP to 524,288).
     public static let maxSide = 65_536
-    /// Largest image, input or output, in pixels (2^30, about 1,074 megapixels): a decoder bomb's header is
-    /// refused before anything is decoded; streaming keeps memory flat below it.
+    /// Largest output image in pixels (2^30, about 1,074 megapixels; streaming keeps memory flat below it).
     public static let maxPixels = 1 << 30
+    /// Largest input image in pixels (2^28, about 268 megapixels: ×2 of it is the output limit). A file whose
+    /// header claims more (a decompression bomb: a 1 MB PNG declaring 20000×20000) is refused before anything
+    /// is decoded.
+    public static let maxInputPixels = 1 << 28
 
     /// `side * scale`, rounded to the nearest pixel (halves up), at least 1.
     public static func side(_ side: Int, scale: Double) -> Int {

@@ -64,7 +64,7 @@ public final class ImageReader: ImageSource {
     public let xres: Double, yres: Double
 
     /// Throws `SRCNNError.io("cannot read '<path>': <reason>")`, also for images above `maxPixels`.
-    public init(path: String, maxPixels: Int = SizeRule.maxPixels) throws {
+    public init(path: String, maxPixels: Int = SizeRule.maxInputPixels) throws {
         try startVips()
         var err = [CChar](repeating: 0, count: 1024)
         var h: OpaquePointer?
@@ -191,7 +191,8 @@ public enum ImageFile {
             let rc = srcnn_vips_write(temp, path, Int32(width), Int32(height), Int32(channels), depth.c,
                                       metadata?.handle, scale.x, scale.y, pullRows, box.toOpaque(), &err, err.count)
             if rc != 0 {
-                if let e = ctx.error as? SRCNNError, e == .cancelled { throw e }
+                // The rows' producer failed (cancelled, or the input could not be decoded): its own error.
+                if let e = ctx.error { throw e }
                 let text = message(err, fallback: "encoding failed").split(separator: temp, omittingEmptySubsequences: false)
                     .joined(separator: path)
                 throw SRCNNError.io("cannot write '\(path)': \(text)")

@@ -239,3 +239,129 @@ final class KernelChoiceCLITests: XCTestCase {
         XCTAssertTrue(bogus.stdout.contains("kernels: \(auto)"), bogus.stdout)
     }
 }
+
+/// Damaged, unsupported and oversized inputs are one-line errors, never an image with grey or black bands;
+/// a killed run's temporary file is cleaned by the next run.
+final class BadInputCLITests: XCTestCase {
+    var dir: URL!
+    override func setUpWithError() throws { dir = try makeTempDir() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    func vips(_ args: [String]) throws -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/vips") else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("vips missing (install.sh installs it)") }
+            print("SKIP: the vips command is not installed (./install.sh --deps-only)")
+            return false
+        }
+        let r = try runCapturing("/usr/bin/vips", args, environment: ProcessInfo.processInfo.environment)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return r.status == 0
+    }
+
+    func testDamagedInputsAreErrors() throws {
+        var rng = SplitMix64(seed: 1)
+        let planes = (0..<3).map { _ in Plane(width: 96, height: 64, data: (0..<(96 * 64)).map { _ in Float(rng.nextUniform()) }) }
+        try ImageFile.save(RasterImage(width: 96, height: 64, planes: planes, depth: .u8), to: path("in.png"))
+        guard try vips(["copy", path("in.png"), path("in.bmp")]), try vips(["copy", path("in.png"), path("in.gif")]) else { return }
+        try ImageFile.save(RasterImage(width: 96, height: 64, planes: planes, depth: .u8), to: path("in.jpg"))
+        try ImageFile.save(RasterImage(width: 96, height: 64, planes: planes, depth: .u8), to: path("in.webp"))
+        var cases: [(String, Data)] = []
+        for ext in ["bmp", "gif", "jpg", "webp", "png"] {
+            let d = try Data(contentsOf: URL(fileURLWithPath: path("in.\(ext)")))
+            cases.append(("half.\(ext)", d.prefix(d.count / 2)))
+        }
+        let bmp = try Data(contentsOf: URL(fileURLWithPath: path("in.bmp")))
+        cases.append(("first100.bmp", bmp.prefix(100)))
+        let jpg = try Data(contentsOf: URL(fileURLWithPath: path("in.jpg")))
+        cases.append(("half-eoi.jpg", jpg.prefix(jpg.count / 2) + Data([0xFF, 0xD9])))   // libjpeg: only a warning
+        for (name, bytes) in cases {
+            try bytes.write(to: URL(fileURLWithPath: path(name)))
+            let r = try runSRCNN(["upscale", path(name), path("out-\(name).png"), "--weights", try weights()])
+            XCTAssertEqual(r.status, 1, "\(name) must be refused: \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(name): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(path(name)), "\(name): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("out-\(name).png")), name)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }, [])
+    }
+
+    func weights() throws -> String {
+        let p = path("w.safetensors")
+        if !FileManager.default.fileExists(atPath: p) { try Network.random(kernels: [3, 1, 3], filters: [4, 2], seed: 1).write(to: p) }
+        return p
+    }
+
+    func testCMYKIsRefused() throws {
+        try ImageFile.save(RasterImage(width: 8, height: 8, planes: (0..<3).map { _ in Plane(width: 8, height: 8, repeating: 0.4) },
+                                       depth: .u8), to: path("rgb.tif"))
+        guard try vips(["icc_export", path("rgb.tif"), path("cmyk.tif"), "--output-profile",
+                        "/usr/share/color/icc/ghostscript/default_cmyk.icc"]) else { return }
+        let r = try runSRCNN(["upscale", path("cmyk.tif"), path("cmyk-x2.tif"), "--weights", try weights()])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("CMYK images are not supported"), r.stderr)
+    }
+
+    /// A PNG header (with a valid CRC and a tiny IDAT) claiming `w` x `h`.
+    func bomb(_ w: UInt32, _ h: UInt32) -> Data {
+        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 255), UInt8((v >> 8) & 255), UInt8(v & 255)] }
+        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+            let t = Array(type.utf8) + body
+            var c: UInt32 = 0xFFFF_FFFF
+            for b in t { c ^= UInt32(b); for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 } }
+            return be(UInt32(body.count)) + t + be(~c)
+        }
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", be(w) + be(h) + [8, 0, 0, 0, 0])
+            + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", [])
+        return Data(png)
+    }
+
+    func testBombsAreRefusedFastWithOneLine() throws {
+        guard let time = ["/usr/bin/time"].first(where: FileManager.default.isExecutableFile(atPath:)) else { return }
+        try bomb(20000, 20000).write(to: URL(fileURLWithPath: path("bomb.png")))
+        try ImageFile.save(RasterImage(width: 4, height: 4, planes: [Plane(width: 4, height: 4, repeating: 0.5)], depth: .u8),
+                           to: path("small.png"))
+        for args in [["upscale", path("bomb.png"), path("b-x2.png")],
+                     ["upscale", path("small.png"), path("s.png"), "--width", "65536", "--height", "65536"]] {
+            let t0 = Date()
+            let r = try runCapturing(time, ["-f", "peak %M", Paths.binary.path] + args + ["--weights", try weights()],
+                                     environment: ProcessInfo.processInfo.environment)
+            let lines = r.stderr.split(separator: "\n")
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertLessThan(Date().timeIntervalSince(t0), 1.5, "\(args)")
+            XCTAssertEqual(lines.filter { $0.hasPrefix("srcnn:") }.count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("too large") || r.stderr.contains("above the limit"), r.stderr)
+            let kb = lines.compactMap { $0.hasPrefix("peak ") ? Int($0.dropFirst(5)) : nil }.first ?? 0
+            XCTAssertLessThan(kb, 100 * 1024, "peak \(kb) KB")
+        }
+    }
+
+    /// `kill -9` in the middle of a run leaves only its hidden temporary (never a partial output); the next run
+    /// removes it.
+    func testKilledRunLeavesNoOutputAndTheNextRunCleansUp() throws {
+        var rng = SplitMix64(seed: 2)
+        let planes = (0..<3).map { _ in Plane(width: 700, height: 500, data: (0..<350_000).map { _ in Float(rng.nextUniform()) }) }
+        try ImageFile.save(RasterImage(width: 700, height: 500, planes: planes, depth: .u8), to: path("big.png"))
+        var net = Network.random(kernels: [9, 5, 5], filters: [32, 16], seed: 3)
+        net.metadata = ["scale": "3"]
+        try net.write(to: path("slow.safetensors"))
+        let p = Process()
+        p.executableURL = Paths.binary
+        p.arguments = ["upscale", path("big.png"), path("out.png"), "--scale", "3", "--weights", path("slow.safetensors"), "-q"]
+        try p.run()
+        var temp: String? = nil
+        for _ in 0..<200 where temp == nil {
+            usleep(20_000)
+            temp = try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix(".out.png.tmp-") }
+        }
+        XCTAssertNotNil(temp, "the run writes to a hidden temporary")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.png")), "no partial output")
+        let r = try runSRCNN(["upscale", path("big.png"), path("out.png"), "--scale", "1.5", "--weights", path("slow.safetensors"), "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(left, [], "the stale temporary is removed")
+        XCTAssertEqual(try ImageFile.load(path("out.png")).width, 1050)
+    }
+}
