@@ -273,6 +273,16 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
             throw PluginError(message: "a layer's scaled size differs from the expected one")
         }
     }
+    // A resize does not depend on a selection (GIMP's Scale Image ignores it), but the shadow-buffer merge honours
+    // it: set the (already scaled) selection aside for the writes and put it back, as Scale Image leaves it.
+    let saved = gimp_selection_is_empty(image) == 0 ? gimp_selection_save(image) : -1
+    if saved > 0 { _ = gimp_selection_none(image) }
+    defer {
+        if saved > 0 {
+            _ = gimp_image_select_item(image, GIMP_CHANNEL_OP_REPLACE, saved)
+            _ = gimp_image_remove_channel(image, saved)
+        }
+    }
     for i in results.indices { try results[i].result.copy(into: results[i].layer) }
     results.removeAll()
     gimp_progress_update(1)

@@ -90,6 +90,30 @@ final class PluginTests: XCTestCase {
         }
     }
 
+    /// A leftover selection neither masks the result (before: SRCNN inside it, plain cubic outside, with a seam)
+    /// nor is lost: the whole layer equals the CLI's, and the selection comes back scaled, as Scale Image leaves it.
+    func testLeftoverSelectionDoesNotMaskTheResult() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp, seed: 13)
+        let input = try writeImage(gimp, name: "sel.png", width: 40, height: 30, channels: 3, seed: 6)
+        let out = gimp.path("sel-x2.png")
+        let command = """
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+                   (d (car (gimp-image-get-active-drawable img))))
+              (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 5 5 10 10)
+              (plug-in-srcnn-upscale RUN-NONINTERACTIVE img d 2.0 \(scm(weights)) 0)
+              (let ((b (gimp-selection-bounds img)))
+                (if (or (= (car b) FALSE) (> (cadr b) 12) (< (cadddr b) 28)) (error "selection not restored")))
+              (if (not (= (car (gimp-image-get-channels img)) 0)) (error "a saved-selection channel was left behind"))
+              (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(out)) \(scm(out))))
+            """
+        let r = try gimp.batch([command])
+        XCTAssertFalse(r.failed, r.stderr)
+        let result = try ImageFile.load(out)
+        let cli = try cliUpscale(input, gimp.path("sel-cli.png"), width: 80, height: 60, weights: weights)
+        assertClose(result.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
+    }
+
     /// One size rule (SizeRule): the plug-in and `srcnn upscale --scale` give the same size for odd factors,
     /// and the same pixels.
     func testOddFactorsGiveTheCLISize() throws {
