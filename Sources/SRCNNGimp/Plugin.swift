@@ -63,6 +63,7 @@ public func srcnnPluginQuery() {
         "SRCNN Upscale…", "RGB*, GRAY*", GIMP_PLUGIN,
         gint(args.count), 0, params, nil)
     gimp_plugin_menu_register(procedureName, "<Image>/Filters/Enhance")
+    installBatchHelpers()
 }
 
 // MARK: - run
@@ -80,7 +81,21 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
     // last values supply the rest); a non-interactive call must pass all six (five, from callers written
     // before the layers argument existed, means the active layer).
     let nonInteractive = nparams >= 1 && param != nil && param![0].data.d_int32 == Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
-    if param == nil || nparams < 3 || nparams > gint(argumentCount) || (nonInteractive && nparams < 5) {
+    let helper = name.map { String(cString: $0) }.flatMap { $0 == procedureName ? nil : $0 }
+    if let helper, let param {
+        do {
+            if try !runBatchHelper(helper, param, count: Int(nparams)) {
+                status = GIMP_PDB_CALLING_ERROR
+                message = "unknown procedure \(helper)"
+            }
+        } catch let e as PluginError {
+            status = GIMP_PDB_EXECUTION_ERROR
+            message = e.message
+        } catch {
+            status = GIMP_PDB_EXECUTION_ERROR
+            message = "\(error)"
+        }
+    } else if param == nil || nparams < 3 || nparams > gint(argumentCount) || (nonInteractive && nparams < 5) {
         status = GIMP_PDB_CALLING_ERROR
         message = "\(procedureName) takes \(argumentCount) arguments (run-mode, image, drawable, scale, weights, layers), got \(nparams)"
     } else {

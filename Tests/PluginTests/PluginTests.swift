@@ -366,6 +366,50 @@ final class PluginTests: XCTestCase {
         XCTAssertEqual([c.width, c.height, c.planes.count], [24, 24, 1])
     }
 
+    /// The batch script's failure cases (issue 11 bug 2): a missing output folder is created (before: the first
+    /// result was lost and the rest never ran), files go in name order with plain progress lines (not
+    /// "script-fu-Warning"), a bad file is reported and the others still done, a final count, and an empty
+    /// glob or any failure is an execution error.
+    func testBatchScriptFailureCases() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: gimp.path("in"), withIntermediateDirectories: true)
+        for (i, n) in ["c", "a", "b"].enumerated() {
+            _ = try writeImage(gimp, name: "in/\(n).png", width: 12, height: 10, channels: 3, seed: UInt64(i + 1))
+        }
+        let glob = scm(gimp.path("in") + "/*.png")
+        var r = try gimp.batch(["(srcnn-batch-upscale-with-weights \(glob) \(scm(gimp.path("new/deeper"))) 2.0 \(scm(weights)))"])
+        XCTAssertFalse(r.failed, r.stderr)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: gimp.path("new/deeper")).sorted(), ["a.png", "b.png", "c.png"])
+        let lines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("srcnn-batch-upscale:") }
+        XCTAssertEqual(lines.count, 4, r.stdout)
+        XCTAssertTrue(lines.first?.contains("/in/a.png ->") == true && lines[1].contains("/in/b.png ->")
+                      && lines[2].contains("/in/c.png ->"), "name order: \(lines)")
+        XCTAssertEqual(lines.last, "srcnn-batch-upscale: 3 succeeded, 0 failed")
+        XCTAssertFalse(r.stderr.contains("script-fu-Warning"), r.stderr)
+
+        // A damaged file in the middle: reported, the others done, the batch fails at the end.
+        try Data("not a png".utf8).write(to: URL(fileURLWithPath: gimp.path("in/b.png")))
+        r = try gimp.batch(["(srcnn-batch-upscale-with-weights \(glob) \(scm(gimp.path("out2"))) 2.0 \(scm(weights)))"])
+        XCTAssertTrue(r.failed, "a failed file makes the batch fail: \(r.stderr)")
+        XCTAssertTrue(r.stdout.contains("FAILED \(gimp.path("in/b.png"))"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("2 succeeded, 1 failed"), r.stdout)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: gimp.path("out2")).sorted(), ["a.png", "c.png"])
+
+        // An output "folder" that is a file: refused before any work.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: gimp.path("afile")))
+        r = try gimp.batch(["(srcnn-batch-upscale-with-weights \(glob) \(scm(gimp.path("afile"))) 2.0 \(scm(weights)))"])
+        XCTAssertTrue(r.failed, r.stderr)
+        XCTAssertTrue(r.stderr.contains("is a file"), r.stderr)
+        XCTAssertFalse(r.stdout.contains("->"), "no work done: \(r.stdout)")
+
+        // Nothing matches: an error, not "executed successfully".
+        r = try gimp.batch(["(srcnn-batch-upscale \(scm(gimp.path("in") + "/*.tiff")) \(scm(gimp.path("out3"))) 2.0)"])
+        XCTAssertTrue(r.failed, r.stderr)
+        XCTAssertTrue(r.stderr.contains("no files match"), r.stderr)
+    }
+
     /// install.sh into a fresh profile: the plug-in is self-contained (no Swift runtime from the toolchain),
     /// re-running upgrades in place, the installed plug-in works in GIMP, --uninstall removes it.
     func testInstallScriptInstallsASelfContainedPlugin() throws {
