@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN", "SRCNNHost"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNImageIO", "SRCNNTraining", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNImageIO", "srcnn", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNTraining", "SRCNNImageIO", "srcnn", "TestSupport"]),
         .testTarget(name: "PluginTests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNImageIO", "CGimp", "srcnn-upscale", "srcnn", "TestSupport"]),
     ]
 )

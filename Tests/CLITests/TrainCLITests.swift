@@ -4,6 +4,7 @@ import TestSupport
 import XCTest
 import SRCNN
 import SRCNNHost
+import SRCNNTraining
 
 final class TrainCLITests: XCTestCase {
     /// A small training folder (6 T91 images) and a validation folder (Set5 bird).
@@ -79,6 +80,85 @@ final class TrainCLITests: XCTestCase {
         let r3 = try runSRCNN(common + ["--resume", o + ".ckpt", "--val", f.val, "--epochs", "3"])
         XCTAssertEqual(r3.status, 1)
         XCTAssertTrue(r3.stderr.contains("validation none in the checkpoint"), r3.stderr)
+    }
+
+    /// `kill -9` at 30 random moments (data loading, steps, epoch ends with their checkpoint, CSV, SVG and weights
+    /// writes): the checkpoint left is always either absent or intact, and the next run always resumes from it
+    /// (or starts fresh when there is none), never crashes or trains from a damaged file.
+    func testKillNineAtRandomMomentsAlwaysResumes() throws {
+        guard let f = try folders() else { return }
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let o = f.dir.appendingPathComponent("k.safetensors").path, ck = o + ".ckpt"
+        // Short epochs, so checkpoint writes are frequent and the kills land on them too.
+        let args = ["train", "--data", f.data, "--no-val", "--layers", "5-1-3", "--filters", "8,4", "--scale", "2",
+                    "--patch", "20", "--stride", "10", "--batch", "8", "--epochs", "400", "--steps-per-epoch", "2",
+                    "--quiet", "-o", o]
+        var rng = SplitMix64(seed: 2026)
+        var resumed = 0
+        for i in 0..<30 {
+            let p = Process()
+            p.executableURL = Paths.binary
+            p.arguments = args + (FileManager.default.fileExists(atPath: ck) ? ["--resume", ck] : [])
+            p.standardOutput = FileHandle.nullDevice
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            usleep(UInt32(50_000 + rng.nextUniform() * 600_000))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            if p.terminationReason == .exit {
+                XCTAssertEqual(p.terminationStatus, 0, "run \(i) ended by itself: \(stderr)")
+            }
+            if FileManager.default.fileExists(atPath: ck) {
+                XCTAssertNoThrow(try Checkpoint(contentsOf: ck), "run \(i): the checkpoint must stay intact")
+                resumed += 1
+            }
+            let temps = try FileManager.default.contentsOfDirectory(atPath: f.dir.path).filter { $0.contains(".tmp-") }
+            XCTAssertLessThanOrEqual(temps.count, 4, "run \(i): \(temps)")   // at most the killed run's own
+        }
+        XCTAssertGreaterThan(resumed, 10, "most runs should have found a checkpoint to resume")
+        // A last, uninterrupted resume finishes cleanly from whatever the kills left.
+        let r = try runSRCNN(args.map { $0 == "400" ? "401" : $0 } + ["--resume", ck])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertNoThrow(try Network(contentsOf: o))
+    }
+
+    /// A full disk while training (a tiny tmpfs for the outputs): one line naming ENOSPC, and the checkpoint from
+    /// before stays intact.
+    func testFullDiskDuringTrainingKeepsTheLastCheckpoint() throws {
+        guard let f = try folders() else { return }
+        defer { try? FileManager.default.removeItem(at: f.dir) }
+        let mnt = f.dir.appendingPathComponent("small").path
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        let mount = try runCapturing("/bin/mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt],
+                                     environment: ProcessInfo.processInfo.environment)
+        guard mount.status == 0 else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { XCTFail("cannot mount a tmpfs: \(mount.stderr)") }
+            return print("SKIP: cannot mount a tmpfs here (needs root): \(mount.stderr)")
+        }
+        defer { _ = try? runCapturing("/bin/umount", [mnt], environment: [:]) }
+        let o = mnt + "/t.safetensors", ck = o + ".ckpt"
+        let args = ["train", "--data", f.data, "--no-val", "--layers", "5-1-3", "--filters", "8,4", "--scale", "2",
+                    "--patch", "20", "--stride", "10", "--batch", "8", "--steps-per-epoch", "2", "--quiet", "-o", o]
+        let r1 = try runSRCNN(args + ["--epochs", "1"])
+        XCTAssertEqual(r1.status, 0, r1.stderr)
+        // Fill what is left of the disk, then ask for one more epoch: its checkpoint cannot be written.
+        let filler = FileHandle(forWritingAtPath: mnt + "/filler") ?? {
+            FileManager.default.createFile(atPath: mnt + "/filler", contents: nil)
+            return FileHandle(forWritingAtPath: mnt + "/filler")!
+        }()
+        while (try? filler.write(contentsOf: Data(count: 4096))) != nil {}
+        try? filler.close()
+        let r = try runSRCNN(args + ["--epochs", "2", "--resume", ck])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("No space left on device"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").filter { $0.hasPrefix("srcnn:") }.count, 1, r.stderr)
+        let kept = try Checkpoint(contentsOf: ck)
+        XCTAssertEqual(kept.state.epoch, 1, "the checkpoint from before the full disk is intact")
+        XCTAssertNoThrow(try Network(contentsOf: o))
+        let left = try FileManager.default.contentsOfDirectory(atPath: mnt).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(left, [], "no temporary left on the full disk")
     }
 
     func testSIGINTSavesACheckpointThatResumes() throws {
