@@ -11,6 +11,11 @@ func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
     values.scale = settings.scale
     values.all_layers = settings.allLayers ? 1 : 0
     values.scaled_side = { side, scale in Int32(SizeRule.side(Int(side), scale: scale)) }
+    values.nearest_model = { scale in
+        let models = shippedModels()
+        guard let path = ShippedWeights.nearest(to: scale, in: weightsFolders()) else { return -1 }
+        return Int32(models.firstIndex { $0.path == path } ?? -1)
+    }
     withUnsafeMutableBytes(of: &values.weights) { buf in
         let bytes = Array(settings.weights.utf8.prefix(buf.count - 1))
         buf.copyBytes(from: bytes + [0])

@@ -245,7 +245,10 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
     let newWidth = SizeRule.side(width, scale: scale), newHeight = SizeRule.side(height, scale: scale)
     do { try SizeRule.checkOutput(width: newWidth, height: newHeight) } catch { throw PluginError(message: "\(error)") }
-    gimp_progress_init("SRCNN upscale ×\(formatG(scale))…")
+    // Which model ran is said where the user looks (the progress bar) and in the log (scripts, tests).
+    let modelName = path.split(separator: "/").last.map(String.init) ?? path
+    gimp_progress_init("SRCNN upscale ×\(formatG(scale)) (\(modelName))…")
+    fputs("srcnn-upscale: ×\(formatG(scale)) with \(path)\n", stderr)
 
     // 1. Each layer's size after the image scale (nil: GIMP drops the layer, too small to survive the scale).
     let sizes = try scaledLayerSizes(image: image, layers: targets, newWidth: newWidth, newHeight: newHeight)

@@ -11,7 +11,47 @@ typedef struct {
   GtkWidget *size_label, *combo, *chooser, *all_layers;
   GtkAdjustment *scale;
   int n_models;
+  int (*nearest_model)(double);
+  const char *const *models;
+  const double *model_scales;
+  GtkWidget *uses_label;
 } DialogState;
+
+static const char *base_name(const char *path) {
+  const char *b = strrchr(path, '/');
+  return b ? b + 1 : path;
+}
+
+// Which file the current choice runs: "Automatic" names the shipped model it picks for the scale.
+static void update_uses(DialogState *s) {
+  char text[SRCNN_DIALOG_PATH_MAX + 96];
+  int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s->combo));
+  if (choice == 0) {
+    int m = s->nearest_model(gtk_adjustment_get_value(s->scale));
+    if (m >= 0) snprintf(text, sizeof text, "Uses %s (shipped ×%g model, follows the scale)", base_name(s->models[m]),
+                         s->model_scales[m]);
+    else snprintf(text, sizeof text, "No shipped model found: choose a weights file");
+  } else if (choice >= 1 && choice <= s->n_models) {
+    snprintf(text, sizeof text, "Uses %s (until the scale changes)", base_name(s->models[choice - 1]));
+  } else {
+    gchar *f = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(s->chooser));
+    if (f) snprintf(text, sizeof text, "Uses %s (kept for every scale)", base_name(f));
+    else snprintf(text, sizeof text, "Choose a weights file below");
+    g_free(f);
+  }
+  gtk_label_set_text(GTK_LABEL(s->uses_label), text);
+}
+
+static void model_changed(GtkComboBox *combo, DialogState *s) { (void) combo; update_uses(s); }
+
+// A shipped model picked from the list follows the scale: a new scale goes back to Automatic (a file chosen
+// with "Other file" stays).
+static void scale_changed(GtkAdjustment *adj, DialogState *s) {
+  (void) adj;
+  int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s->combo));
+  if (choice >= 1 && choice <= s->n_models) gtk_combo_box_set_active(GTK_COMBO_BOX(s->combo), 0);
+  update_uses(s);
+}
 
 static void update_size(GtkAdjustment *adj, DialogState *s) {
   double f = gtk_adjustment_get_value(adj);
@@ -25,6 +65,7 @@ static void file_chosen(GtkFileChooser *chooser, DialogState *s) {
   gchar *f = gtk_file_chooser_get_filename(chooser);
   if (f) gtk_combo_box_set_active(GTK_COMBO_BOX(s->combo), s->n_models + 1);   // "Other file"
   g_free(f);
+  update_uses(s);
 }
 
 int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_height,
@@ -36,7 +77,8 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   }
   gimp_ui_init("srcnn-upscale", FALSE);
 
-  DialogState s = { image_width, image_height, values->scaled_side, NULL, NULL, NULL, NULL, NULL, n_models };
+  DialogState s = { image_width, image_height, values->scaled_side, NULL, NULL, NULL, NULL, NULL, n_models,
+                    values->nearest_model, models, model_scales, NULL };
   GtkWidget *dialog = gimp_dialog_new("SRCNN Upscale", "srcnn-upscale", NULL, 0,
                                       gimp_standard_help_func, "plug-in-srcnn-upscale",
                                       GTK_STOCK_CANCEL, GTK_RESPONSE_CANCEL,
@@ -44,7 +86,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_OK);
   gimp_window_set_transient(GTK_WINDOW(dialog));
 
-  GtkWidget *table = gtk_table_new(5, 2, FALSE);
+  GtkWidget *table = gtk_table_new(6, 2, FALSE);
   gtk_container_set_border_width(GTK_CONTAINER(table), 12);
   gtk_table_set_row_spacings(GTK_TABLE(table), 6);
   gtk_table_set_col_spacings(GTK_TABLE(table), 6);
@@ -66,7 +108,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
 
   // Model: automatic, a shipped model, or another file.
   s.combo = gtk_combo_box_text_new();
-  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "Automatic (shipped model nearest the scale)");
+  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "Automatic (the shipped model nearest the scale)");
   int active = 0;
   for (int i = 0; i < n_models; i++) {
     char label[SRCNN_DIALOG_PATH_MAX + 64];
@@ -89,14 +131,30 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   g_signal_connect(s.chooser, "file-set", G_CALLBACK(file_chosen), &s);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 2, "_Model:", 0.0, 0.5, s.combo, 1, FALSE);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 3, "_Weights file:", 0.0, 0.5, s.chooser, 1, FALSE);
+  s.uses_label = gtk_label_new("");
+  gtk_misc_set_alignment(GTK_MISC(s.uses_label), 0.0, 0.5);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 4, "", 0.0, 0.5, s.uses_label, 1, FALSE);
+  g_signal_connect(s.combo, "changed", G_CALLBACK(model_changed), &s);
+  g_signal_connect(s.scale, "value-changed", G_CALLBACK(scale_changed), &s);
+  update_uses(&s);
 
   // Which layers get SRCNN (the others follow the image's cubic scale).
   s.all_layers = gtk_check_button_new_with_mnemonic("_All layers (every pixel layer, inside groups too)");
   gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(s.all_layers), values->all_layers != 0);
-  gimp_table_attach_aligned(GTK_TABLE(table), 0, 4, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 5, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
 
   gtk_widget_show_all(dialog);
-  int ok = gimp_dialog_run(GIMP_DIALOG(dialog)) == GTK_RESPONSE_OK;
+  int ok;
+  // "Other file" with no file chosen is not a choice: say so and keep the dialog open (it used to fall back to
+  // Automatic silently).
+  while ((ok = gimp_dialog_run(GIMP_DIALOG(dialog)) == GTK_RESPONSE_OK)
+         && gtk_combo_box_get_active(GTK_COMBO_BOX(s.combo)) == n_models + 1) {
+    gchar *f = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(s.chooser));
+    gboolean chosen = f != NULL;
+    g_free(f);
+    if (chosen) break;
+    gtk_label_set_markup(GTK_LABEL(s.uses_label), "<b>Choose a weights file below, or pick Automatic</b>");
+  }
   if (ok) {
     values->scale = gtk_adjustment_get_value(s.scale);
     values->all_layers = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s.all_layers)) ? 1 : 0;

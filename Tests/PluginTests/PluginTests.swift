@@ -519,7 +519,10 @@ final class PluginTests: XCTestCase {
         guard let gimp = try GimpProfile.make(), let display = try VirtualDisplay.start() else { return }
         let net = Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 6)
         try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x3.safetensors").path)
+        try net.write(to: gimp.pluginFolder.appendingPathComponent("weights/srcnn-x4.safetensors").path)
         let input = try writeImage(gimp, name: "in.png", width: 40, height: 30, channels: 3)
+        let log = gimp.path("gimp-stderr.log")
+        FileManager.default.createFile(atPath: log, contents: nil)
         // A crash-recovery dialog would block the start.
         try? FileManager.default.removeItem(at: gimp.profile.appendingPathComponent("backups"))
         let p = Process()
@@ -532,7 +535,7 @@ final class PluginTests: XCTestCase {
         env["PATH"] = "/usr/bin:/bin"
         p.environment = env
         p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        p.standardError = FileHandle(forWritingAtPath: log)
         try p.run()
         defer { p.terminate(); p.waitUntilExit() }
         guard let main = try display.waitForWindow(named: "40x30 – GIMP$", seconds: 90) else {
@@ -558,8 +561,40 @@ final class PluginTests: XCTestCase {
         _ = try display.xdotool(["type", "3"])
         _ = try display.xdotool(["key", "Tab"])
         Thread.sleep(forTimeInterval: 0.3)
+        // Pick the shipped ×3 model from the list by hand (Automatic, ×3, ×4, Other file).
+        _ = try display.xdotool(["key", "alt+m"])
+        _ = try display.xdotool(["key", "Down"])
+        Thread.sleep(forTimeInterval: 0.3)
         _ = try display.xdotool(["key", "alt+o"])
         XCTAssertNotNil(try display.waitForWindow(named: "120x90 – GIMP$", seconds: 60), "the image did not grow x3")
         XCTAssertNil(try display.waitForWindow(named: "^GIMP Message$", seconds: 0.5), "GIMP showed an error message")
+        XCTAssertTrue(try String(contentsOfFile: log, encoding: .utf8).contains("×3 with \(gimp.pluginFolder.path)/weights/srcnn-x3"))
+
+        // Again from the dialog (it opens with the last values: ×3 and that model), now ×4: the hand-picked
+        // model must not stick — a new scale goes back to Automatic, which picks the ×4 model (issue 11 bug 3).
+        guard let main2 = try display.waitForWindow(named: "120x90 – GIMP$", seconds: 5) else { return XCTFail("no window") }
+        _ = try display.xdotool(["windowfocus", "--sync", main2])
+        _ = try display.xdotool(["key", "slash"])
+        guard let search2 = try display.waitForWindow(named: "^Search Actions$", seconds: 20) else {
+            return XCTFail("GIMP's action search did not open again")
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", search2])
+        _ = try display.xdotool(["key", "ctrl+a"])
+        _ = try display.xdotool(["type", "SRCNN Upscale"])
+        Thread.sleep(forTimeInterval: 1.5)
+        _ = try display.xdotool(["key", "Return"])
+        guard let dialog2 = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 30) else {
+            return XCTFail("the plug-in's dialog did not open a second time")
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", dialog2])
+        _ = try display.xdotool(["key", "alt+s"])
+        _ = try display.xdotool(["key", "ctrl+a"])
+        _ = try display.xdotool(["type", "4"])
+        _ = try display.xdotool(["key", "Tab"])
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try display.xdotool(["key", "alt+o"])
+        XCTAssertNotNil(try display.waitForWindow(named: "480x360 – GIMP$", seconds: 60), "the image did not grow x4")
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertTrue(text.contains("×4 with \(gimp.pluginFolder.path)/weights/srcnn-x4"), "the ×4 model ran: \(text)")
     }
 }

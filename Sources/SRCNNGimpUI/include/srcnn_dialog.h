@@ -10,6 +10,9 @@ typedef struct {
   int all_layers;                          // 0: the active layer, 1: every pixel layer (inside groups too)
   // The host's one scale -> size rule (SizeRule.side): the side `side` becomes at `scale`.
   int (*scaled_side)(int side, double scale);
+  // The host's shipped-model choice (ShippedWeights.nearest): index into `models` of the model "Automatic" uses
+  // at `scale`, or -1 when none is shipped.
+  int (*nearest_model)(double scale);
 } SRCNNDialogValues;
 
 // Shows the dialog for an image of image_width x image_height. models/model_scales: the shipped
