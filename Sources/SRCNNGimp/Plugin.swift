@@ -82,32 +82,28 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
     // before the layers argument existed, means the active layer).
     let nonInteractive = nparams >= 1 && param != nil && param![0].data.d_int32 == Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
     let helper = name.map { String(cString: $0) }.flatMap { $0 == procedureName ? nil : $0 }
-    if let helper, let param {
-        do {
-            if try !runBatchHelper(helper, param, count: Int(nparams)) {
-                status = GIMP_PDB_CALLING_ERROR
-                message = "unknown procedure \(helper)"
-            }
-        } catch let e as PluginError {
+    /// Runs `body`, turning a failure into an execution error with its message.
+    func executing(_ body: () throws -> Void) {
+        do { try body() } catch let e as PluginError {
             status = GIMP_PDB_EXECUTION_ERROR
             message = e.message
         } catch {
             status = GIMP_PDB_EXECUTION_ERROR
             message = "\(error)"
+        }
+    }
+    if let helper, let param {
+        executing {
+            if try !runBatchHelper(helper, param, count: Int(nparams)) {
+                status = GIMP_PDB_CALLING_ERROR
+                message = "unknown procedure \(helper)"
+            }
         }
     } else if param == nil || nparams < 3 || nparams > gint(argumentCount) || (nonInteractive && nparams < 5) {
         status = GIMP_PDB_CALLING_ERROR
         message = "\(procedureName) takes \(argumentCount) arguments (run-mode, image, drawable, scale, weights, layers), got \(nparams)"
     } else {
-        do {
-            try run(param!, count: Int(nparams))
-        } catch let e as PluginError {
-            status = GIMP_PDB_EXECUTION_ERROR
-            message = e.message
-        } catch {
-            status = GIMP_PDB_EXECUTION_ERROR
-            message = "\(error)"
-        }
+        executing { try run(param!, count: Int(nparams)) }
     }
     returnValues[0].type = GIMP_PDB_STATUS
     returnValues[0].data.d_status = status

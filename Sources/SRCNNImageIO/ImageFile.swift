@@ -193,8 +193,11 @@ public enum ImageFile {
             if rc != 0 {
                 // The rows' producer failed (cancelled, or the input could not be decoded): its own error.
                 if let e = ctx.error { throw e }
-                let text = message(err, fallback: "encoding failed").split(separator: temp, omittingEmptySubsequences: false)
+                var text = message(err, fallback: "encoding failed").split(separator: temp, omittingEmptySubsequences: false)
                     .joined(separator: path)
+                for said in ["cannot write \(path): ", "cannot write '\(path)': "] where text.hasPrefix(said) {
+                    text.removeFirst(said.count)   // the C layer names the file too
+                }
                 throw SRCNNError.io("cannot write '\(path)': \(text)")
             }
         }

@@ -542,20 +542,7 @@ final class PluginTests: XCTestCase {
             return XCTFail("GIMP's image window did not appear")
         }
         Thread.sleep(forTimeInterval: 1)
-        _ = try display.xdotool(["windowfocus", "--sync", main])
-        // Real (XTEST) key events to the focused window: events sent to a window (--window) make GTK's
-        // action search activate twice, and the second Return presses OK in the plug-in's dialog.
-        _ = try display.xdotool(["key", "slash"])
-        guard let search = try display.waitForWindow(named: "^Search Actions$", seconds: 20) else {
-            return XCTFail("GIMP's action search did not open")
-        }
-        _ = try display.xdotool(["windowfocus", "--sync", search])
-        _ = try display.xdotool(["type", "SRCNN Upscale"])
-        Thread.sleep(forTimeInterval: 1.5)
-        _ = try display.xdotool(["key", "Return"])
-        guard let dialog = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 30) else {
-            return XCTFail("the plug-in's dialog did not open from the GUI")
-        }
+        guard let dialog = try openDialog(display, from: main) else { return }
         _ = try display.xdotool(["windowfocus", "--sync", dialog])
         _ = try display.xdotool(["key", "ctrl+a"])
         _ = try display.xdotool(["type", "3"])
@@ -573,19 +560,7 @@ final class PluginTests: XCTestCase {
         // Again from the dialog (it opens with the last values: ×3 and that model), now ×4: the hand-picked
         // model must not stick — a new scale goes back to Automatic, which picks the ×4 model (issue 11 bug 3).
         guard let main2 = try display.waitForWindow(named: "120x90 – GIMP$", seconds: 5) else { return XCTFail("no window") }
-        _ = try display.xdotool(["windowfocus", "--sync", main2])
-        _ = try display.xdotool(["key", "slash"])
-        guard let search2 = try display.waitForWindow(named: "^Search Actions$", seconds: 20) else {
-            return XCTFail("GIMP's action search did not open again")
-        }
-        _ = try display.xdotool(["windowfocus", "--sync", search2])
-        _ = try display.xdotool(["key", "ctrl+a"])
-        _ = try display.xdotool(["type", "SRCNN Upscale"])
-        Thread.sleep(forTimeInterval: 1.5)
-        _ = try display.xdotool(["key", "Return"])
-        guard let dialog2 = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 30) else {
-            return XCTFail("the plug-in's dialog did not open a second time")
-        }
+        guard let dialog2 = try openDialog(display, from: main2) else { return }
         _ = try display.xdotool(["windowfocus", "--sync", dialog2])
         _ = try display.xdotool(["key", "alt+s"])
         _ = try display.xdotool(["key", "ctrl+a"])
@@ -596,5 +571,27 @@ final class PluginTests: XCTestCase {
         XCTAssertNotNil(try display.waitForWindow(named: "480x360 – GIMP$", seconds: 60), "the image did not grow x4")
         let text = try String(contentsOfFile: log, encoding: .utf8)
         XCTAssertTrue(text.contains("×4 with \(gimp.pluginFolder.path)/weights/srcnn-x4"), "the ×4 model ran: \(text)")
+    }
+
+    /// Opens the plug-in's dialog from GIMP's action search ("/" in the image window); nil after a test failure.
+    func openDialog(_ display: VirtualDisplay, from window: String) throws -> String? {
+        _ = try display.xdotool(["windowfocus", "--sync", window])
+        // Real (XTEST) key events to the focused window: events sent to a window (--window) make GTK's
+        // action search activate twice, and the second Return presses OK in the plug-in's dialog.
+        _ = try display.xdotool(["key", "slash"])
+        guard let search = try display.waitForWindow(named: "^Search Actions$", seconds: 20) else {
+            XCTFail("GIMP's action search did not open")
+            return nil
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", search])
+        _ = try display.xdotool(["key", "ctrl+a"])   // the search remembers the last text
+        _ = try display.xdotool(["type", "SRCNN Upscale"])
+        Thread.sleep(forTimeInterval: 1.5)
+        _ = try display.xdotool(["key", "Return"])
+        guard let dialog = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 30) else {
+            XCTFail("the plug-in's dialog did not open from the GUI")
+            return nil
+        }
+        return dialog
     }
 }
