@@ -9,6 +9,7 @@ import SRCNNGimpUI
 import SRCNNHost
 
 let procedureName = "plug-in-srcnn-upscale"
+let toSizeProcedureName = "plug-in-srcnn-upscale-to-size"
 
 /// What the user chose (also the "last values" GIMP remembers between runs).
 struct Settings: Equatable {
@@ -63,7 +64,27 @@ public func srcnnPluginQuery() {
         "SRCNN Upscale…", "RGB*, GRAY*", GIMP_PLUGIN,
         gint(args.count), 0, params, nil)
     gimp_plugin_menu_register(procedureName, "<Image>/Filters/Enhance")
+    installToSize(from: args)
     installBatchHelpers()
+}
+
+/// `plug-in-srcnn-upscale-to-size (run-mode, image, drawable, width, height, weights, layers)`: the same upscale to
+/// an exact size for scripts (width or height 0: follows the aspect ratio, by the same rounding as the CLI).
+func installToSize(from args: [(GimpPDBArgType, String, String)]) {
+    let sized: [(GimpPDBArgType, String, String)] = Array(args[0..<3]) + [
+        (GIMP_PDB_INT32, "width", "Width of the result in pixels (0: from the height, keeping the aspect ratio)"),
+        (GIMP_PDB_INT32, "height", "Height of the result in pixels (0: from the width, keeping the aspect ratio)"),
+    ] + Array(args[4..<6])
+    let params = UnsafeMutablePointer<GimpParamDef>.allocate(capacity: sized.count)
+    for (i, a) in sized.enumerated() {
+        params[i] = GimpParamDef(type: a.0, name: strdup(a.1), description: strdup(a.2))
+    }
+    gimp_install_procedure(
+        toSizeProcedureName, "Upscale the image with SRCNN to an exact size",
+        "As plug-in-srcnn-upscale, with the result's width and height instead of a factor (the model is the shipped "
+            + "one nearest the larger of the two factors when weights is \"\").",
+        "SRCNN Upscale contributors", "SRCNN Upscale contributors", "2026", nil, "RGB*, GRAY*", GIMP_PLUGIN,
+        gint(sized.count), 0, params, nil)
 }
 
 // MARK: - run
@@ -81,7 +102,8 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
     // last values supply the rest); a non-interactive call must pass all six (five, from callers written
     // before the layers argument existed, means the active layer).
     let nonInteractive = nparams >= 1 && param != nil && param![0].data.d_int32 == Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
-    let helper = name.map { String(cString: $0) }.flatMap { $0 == procedureName ? nil : $0 }
+    let called = name.map { String(cString: $0) } ?? procedureName
+    let helper = called == procedureName || called == toSizeProcedureName ? nil : called
     /// Runs `body`, turning a failure into an execution error with its message.
     func executing(_ body: () throws -> Void) {
         do { try body() } catch let e as PluginError {
@@ -92,7 +114,15 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
             message = "\(error)"
         }
     }
-    if let helper, let param {
+    if called == toSizeProcedureName {
+        if let param, nparams == 7 {
+            executing { try runToSize(param) }
+        } else {
+            status = GIMP_PDB_CALLING_ERROR
+            message = "\(toSizeProcedureName) takes 7 arguments (run-mode, image, drawable, width, height, weights, "
+                + "layers), got \(nparams)"
+        }
+    } else if let helper, let param {
         executing {
             if try !runBatchHelper(helper, param, count: Int(nparams)) {
                 status = GIMP_PDB_CALLING_ERROR
@@ -203,9 +233,38 @@ func resolveWeights(_ explicit: String, scale: Double) throws -> String {
 /// the layer's final size, SRCNN on Y), and only then scales the image (GIMP's cubic, for everything else) and
 /// writes the layers, in one undo step. If the user cancels (GIMP kills the plug-in) while SRCNN runs, the
 /// image has not been touched. Each result waits in a GEGL buffer (swapped to disk past the tile cache) until the end.
-func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
-    let scale = settings.scale
-    do { try SizeRule.checkScale(scale) } catch { throw PluginError(message: "\(error)") }
+/// The to-size procedure: non-interactive, nothing remembered.
+private func runToSize(_ param: UnsafePointer<GimpParam>) throws {
+    gegl_init(nil, nil)
+    noteMainThread()
+    srcnn_gegl_limit_tile_cache(128 << 20)
+    let w = Int(param[3].data.d_int32), h = Int(param[4].data.d_int32)
+    guard w >= 0, h >= 0, w > 0 || h > 0 else {
+        throw PluginError(message: "width and height must be positive (one may be 0 to keep the aspect ratio), got \(w)×\(h)")
+    }
+    var settings = Settings()
+    settings.weights = param[5].data.d_string.map { String(cString: $0) } ?? ""
+    let mode = param[6].data.d_int32
+    guard mode == 0 || mode == 1 else { throw PluginError(message: "layers must be 0 or 1, got \(mode)") }
+    settings.allLayers = mode == 1
+    try upscale(image: param[1].data.d_image, drawable: param[2].data.d_drawable, settings: settings,
+                size: (w > 0 ? w : nil, h > 0 ? h : nil))
+}
+
+/// `size`: an exact result size (a nil side follows the aspect ratio) instead of `settings.scale`.
+func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, Int?)? = nil) throws {
+    guard gimp_image_is_valid(image) != 0 else { throw PluginError(message: "invalid image or drawable") }
+    let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
+    let (newWidth, newHeight): (Int, Int)
+    if let size {
+        (newWidth, newHeight) = SizeRule.size(width: width, height: height, targetWidth: size.0, targetHeight: size.1)
+    } else {
+        do { try SizeRule.checkScale(settings.scale) } catch { throw PluginError(message: "\(error)") }
+        (newWidth, newHeight) = (SizeRule.side(width, scale: settings.scale), SizeRule.side(height, scale: settings.scale))
+    }
+    do { try SizeRule.checkOutput(width: newWidth, height: newHeight) } catch { throw PluginError(message: "\(error)") }
+    // The factor the model is chosen for (the larger one for an exact size, at least 1).
+    let scale = size == nil ? settings.scale : max(1, Double(newWidth) / Double(width), Double(newHeight) / Double(height))
     // With all layers the drawable is not used (a script may pass -1 for an image without an active layer).
     guard gimp_image_is_valid(image) != 0, settings.allLayers
             || (gimp_item_is_valid(drawable) != 0 && gimp_item_get_image(drawable) == image) else {
@@ -238,12 +297,10 @@ func upscale(image: gint32, drawable: gint32, settings: Settings) throws {
     } catch {
         throw PluginError(message: "cannot use weights \(path): \(error)")
     }
-    let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
-    let newWidth = SizeRule.side(width, scale: scale), newHeight = SizeRule.side(height, scale: scale)
-    do { try SizeRule.checkOutput(width: newWidth, height: newHeight) } catch { throw PluginError(message: "\(error)") }
     // Which model ran is said where the user looks (the progress bar) and in the log (scripts, tests).
     let modelName = path.split(separator: "/").last.map(String.init) ?? path
-    gimp_progress_init("SRCNN upscale ×\(formatG(scale)) (\(modelName))…")
+    gimp_progress_init(size == nil ? "SRCNN upscale ×\(formatG(scale)) (\(modelName))…"
+                                    : "SRCNN upscale to \(newWidth)×\(newHeight) (\(modelName))…")
     fputs("srcnn-upscale: ×\(formatG(scale)) with \(path)\n", stderr)
 
     // 1. Each layer's size after the image scale (nil: GIMP drops the layer, too small to survive the scale).

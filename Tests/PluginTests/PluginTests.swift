@@ -114,6 +114,34 @@ final class PluginTests: XCTestCase {
         assertClose(result.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
     }
 
+    /// plug-in-srcnn-upscale-to-size: an exact size, or one side with the aspect ratio kept, equal to the CLI's
+    /// `--width/--height`; a bad size is a clear error.
+    func testToSizeProcedureEqualsTheCLI() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp, seed: 21)
+        let input = try writeImage(gimp, name: "ts.png", width: 40, height: 30, channels: 3, seed: 8)
+        func command(_ w: Int, _ h: Int, _ out: String) -> String {
+            """
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+                   (d (car (gimp-image-get-active-drawable img))))
+              (plug-in-srcnn-upscale-to-size RUN-NONINTERACTIVE img d \(w) \(h) \(scm(weights)) 0)
+              (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(out)) \(scm(out))))
+            """
+        }
+        let exact = gimp.path("ts-exact.png"), wide = gimp.path("ts-wide.png")
+        let r = try gimp.batch([command(100, 75, exact), command(90, 0, wide)])
+        XCTAssertFalse(r.failed, r.stderr)
+        for (out, w, h) in [(exact, 100, 75), (wide, 90, 68)] {   // 30 * 90/40 = 67.5 -> 68
+            let result = try ImageFile.load(out)
+            XCTAssertEqual([result.width, result.height], [w, h])
+            let cli = try cliUpscale(input, gimp.path("ts-cli-\(w).png"), width: w, height: h, weights: weights)
+            assertClose(result.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
+        }
+        let bad = try gimp.batch([command(0, 0, gimp.path("never.png"))])
+        XCTAssertTrue(bad.failed)
+        XCTAssertTrue(bad.stderr.contains("width and height must be positive"), bad.stderr)
+    }
+
     /// One size rule (SizeRule): the plug-in and `srcnn upscale --scale` give the same size for odd factors,
     /// and the same pixels.
     func testOddFactorsGiveTheCLISize() throws {
