@@ -98,6 +98,8 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   gtk_spin_button_set_numeric(GTK_SPIN_BUTTON(spin), TRUE);
   gtk_entry_set_activates_default(GTK_ENTRY(spin), TRUE);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 0, "_Scale factor:", 0.0, 0.5, spin, 1, FALSE);
+  gimp_help_set_help_data(spin, "How many times larger the whole image gets (1 to 8, any value); each side is "
+                          "rounded to the nearest pixel, as Image → Scale Image does", NULL);
 
   // Resulting size.
   s.size_label = gtk_label_new("");
@@ -130,6 +132,10 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   gtk_combo_box_set_active(GTK_COMBO_BOX(s.combo), active);
   g_signal_connect(s.chooser, "file-set", G_CALLBACK(file_chosen), &s);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 2, "_Model:", 0.0, 0.5, s.combo, 1, FALSE);
+  gimp_help_set_help_data(s.combo, "The SRCNN weights: Automatic takes the shipped model nearest the scale; a "
+                          "shipped model picked here lasts until the scale changes; Other file keeps a file of yours",
+                          NULL);
+  gimp_help_set_help_data(s.chooser, "A .safetensors weights file (srcnn train writes them)", NULL);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 3, "_Weights file:", 0.0, 0.5, s.chooser, 1, FALSE);
   s.uses_label = gtk_label_new("");
   gtk_misc_set_alignment(GTK_MISC(s.uses_label), 0.0, 0.5);
@@ -142,6 +148,8 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   s.all_layers = gtk_check_button_new_with_mnemonic("_All layers (every pixel layer, inside groups too)");
   gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(s.all_layers), values->all_layers != 0);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 5, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
+  gimp_help_set_help_data(s.all_layers, "Off: SRCNN on the active layer, the rest follows GIMP's cubic scale. "
+                          "On: SRCNN on every pixel layer, inside layer groups too", NULL);
 
   gtk_widget_show_all(dialog);
   int ok;

@@ -321,7 +321,10 @@ final class BadInputCLITests: XCTestCase {
         try bomb(20000, 20000).write(to: URL(fileURLWithPath: path("bomb.png")))
         try ImageFile.save(RasterImage(width: 4, height: 4, planes: [Plane(width: 4, height: 4, repeating: 0.5)], depth: .u8),
                            to: path("small.png"))
-        for args in [["upscale", path("bomb.png"), path("b-x2.png")],
+        // 105 bytes of SVG declaring 100000 x 100000 (librsvg would render it at that size).
+        try Data(#"<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"><rect width="1" height="1"/></svg>"#
+            .utf8).write(to: URL(fileURLWithPath: path("bomb.svg")))
+        for args in [["upscale", path("bomb.png"), path("b-x2.png")], ["upscale", path("bomb.svg"), path("s-x2.png")],
                      ["upscale", path("small.png"), path("s.png"), "--width", "65536", "--height", "65536"]] {
             let t0 = Date()
             let r = try runCapturing(time, ["-f", "peak %M", Paths.binary.path] + args + ["--weights", try weights()],
