@@ -15,7 +15,7 @@ swiftc "${SAN[@]}" $S/JSON.swift Tests/Fuzz/fuzz_json.swift -o "$OUT/bin/json" 2
 swiftc "${SAN[@]}" $S/JSON.swift $S/Safetensors.swift $S/WeightsFile.swift $S/Network.swift $S/Progress.swift \
   Tests/Fuzz/fuzz_weights.swift -o "$OUT/bin/weights" 2>&1 | grep -v "Cannot export local symbol" || true
 clang -g -O1 -fsanitize=fuzzer,address -ISources/CVipsIO/include $(pkg-config --cflags vips) \
-  Sources/CVipsIO/vips_io.c Tests/Fuzz/fuzz_image.c $(pkg-config --libs vips) -o "$OUT/bin/image" 2>&1 \
+  Sources/CVipsIO/vips_io_*.c Tests/Fuzz/fuzz_image.c $(pkg-config --libs vips) -o "$OUT/bin/image" 2>&1 \
   | grep -v "Cannot export local symbol" || true
 
 # Seed corpora from our own files.
