@@ -66,6 +66,36 @@ public struct Plane: Equatable, Sendable {
     }
 }
 
+extension Plane {
+    /// The channels of `height` rows of `width` interleaved pixels (`channels` samples each) as planes.
+    public static func deinterleaving(_ src: UnsafeBufferPointer<Float>, width: Int, height: Int,
+                                      channels: Int) -> [Plane] {
+        precondition(src.count >= width * height * channels, "deinterleaving: buffer too small")
+        let n = width * height
+        return (0..<channels).map { k in
+            Plane(width: width, height: height, data: [Float](unsafeUninitializedCapacity: n) { dst, count in
+                for i in 0..<n { dst[i] = src[i * channels + k] }
+                count = n
+            })
+        }
+    }
+
+    /// Planes of one size written into `dst` as interleaved pixels, each sample clamped to `range` when given.
+    public static func interleave(_ planes: [Plane], into dst: UnsafeMutablePointer<Float>,
+                                  clampedTo range: ClosedRange<Float>? = nil) {
+        let c = planes.count
+        for (k, p) in planes.enumerated() {
+            p.data.withUnsafeBufferPointer { src in
+                if let range {
+                    for i in 0..<src.count { dst[i * c + k] = min(max(src[i], range.lowerBound), range.upperBound) }
+                } else {
+                    for i in 0..<src.count { dst[i * c + k] = src[i] }
+                }
+            }
+        }
+    }
+}
+
 /// MATLAB's `uint8(x * 255)` on a 0...1 sample: round half away from zero, saturate to 0...255.
 @inlinable
 public func quantize8(_ v: Float) -> Float {

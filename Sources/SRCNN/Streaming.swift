@@ -97,7 +97,8 @@ public final class UpscaleStream {
         var y = r.lowerBound
         while y < r.upperBound {
             if current.map({ !$0.rows.contains(y) }) ?? true {
-                guard y >= nextRow - (current?.rows.count ?? 0), let band = try next() else {
+                // Not in the current band: only a later row can be served (the earlier bands are gone).
+                guard y >= (current?.rows.lowerBound ?? 0), let band = try next() else {
                     throw SRCNNError.invalidArgument("UpscaleStream: row \(y) asked for out of order")
                 }
                 current = band

@@ -150,7 +150,8 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
     returnVals?.pointee = returnValues
 }
 
-private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
+/// What every upscaling procedure sets up first, on GIMP's thread.
+private func prepareProcess() {
     // GIMP 2.10 plug-ins initialise GEGL (and babl) themselves before touching drawable buffers.
     gegl_init(nil, nil)
     noteMainThread()
@@ -158,6 +159,10 @@ private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
     // Results wait in GEGL buffers until the end; past this cache their tiles swap to disk, so the plug-in's
     // memory does not grow with the image (GEGL's default cache is sized for GIMP itself).
     srcnn_gegl_limit_tile_cache(128 << 20)
+}
+
+private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
+    prepareProcess()
     let runMode = GimpRunMode(rawValue: GimpRunMode.RawValue(param[0].data.d_int32))
     let image = param[1].data.d_image
     let drawable = param[2].data.d_drawable
@@ -235,9 +240,7 @@ func resolveWeights(_ explicit: String, scale: Double) throws -> String {
 /// image has not been touched. Each result waits in a GEGL buffer (swapped to disk past the tile cache) until the end.
 /// The to-size procedure: non-interactive, nothing remembered.
 private func runToSize(_ param: UnsafePointer<GimpParam>) throws {
-    gegl_init(nil, nil)
-    noteMainThread()
-    srcnn_gegl_limit_tile_cache(128 << 20)
+    prepareProcess()
     let w = Int(param[3].data.d_int32), h = Int(param[4].data.d_int32)
     guard w >= 0, h >= 0, w > 0 || h > 0 else {
         throw PluginError(message: "width and height must be positive (one may be 0 to keep the aspect ratio), got \(w)×\(h)")

@@ -40,11 +40,7 @@ final class DrawableSource: ImageSource {
                 gegl_buffer_get(self.buffer, &rect, 1.0, self.format, p, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE)
             }
         }
-        return (0..<c).map { k in
-            var plane = Plane(width: w, height: n)
-            for i in 0..<(w * n) { plane.data[i] = data[i * c + k] }
-            return plane
-        }
+        return data.withUnsafeBufferPointer { Plane.deinterleaving($0, width: w, height: n, channels: c) }
     }
 }
 
@@ -79,11 +75,7 @@ final class LayerResult: ImageSink {
         let c = channels, w = width, n = rows.count
         guard planes.count == c else { throw PluginError(message: "internal error: \(planes.count) planes for \(c)") }
         var strip = [Float](repeating: 0, count: w * n * c)
-        for (k, p) in planes.enumerated() {
-            p.data.withUnsafeBufferPointer { src in
-                for i in 0..<(w * n) { strip[i * c + k] = min(max(src[i], 0), 1) }
-            }
-        }
+        strip.withUnsafeMutableBufferPointer { Plane.interleave(planes, into: $0.baseAddress!, clampedTo: 0...1) }
         try strip.withUnsafeBytes { raw in
             let p = raw.baseAddress!
             try main.run {

@@ -94,15 +94,7 @@ public final class ImageReader: ImageSource {
             srcnn_vips_read_rows(handle, Int32(rows.lowerBound), Int32(n), $0.baseAddress, &err, err.count)
         }
         if rc != 0 { throw SRCNNError.io("cannot read '\(path)': \(message(err, fallback: "decoding failed"))") }
-        var planes = (0..<c).map { _ in [Float](repeating: 0, count: w * n) }
-        strip.withUnsafeBufferPointer { src in
-            for k in 0..<c {
-                planes[k].withUnsafeMutableBufferPointer { dst in
-                    for i in 0..<(w * n) { dst[i] = src[i * c + k] }
-                }
-            }
-        }
-        return planes.map { Plane(width: w, height: n, data: $0) }
+        return strip.withUnsafeBufferPointer { Plane.deinterleaving($0, width: w, height: n, channels: c) }
     }
 }
 
@@ -127,11 +119,7 @@ private let pullRows: srcnn_vips_rows_fn = { ctx, y, rows, dst, err, errlen in
         guard planes.count == ch, planes.allSatisfy({ $0.count == n }) else {
             throw SRCNNError.io("internal error: the upscaler produced the wrong rows")
         }
-        for k in 0..<ch {
-            planes[k].data.withUnsafeBufferPointer { src in
-                for i in 0..<n { dst![i * ch + k] = src[i] }
-            }
-        }
+        Plane.interleave(planes, into: dst!)
         return 0
     } catch {
         c.error = error
