@@ -194,17 +194,8 @@ final class StreamingCLITests: XCTestCase {
     }
 
     func testHugeHeaderRefusedFast() throws {
-        // A PNG whose header claims 100000 x 100000 (10,000 Mpx; the rest of the file is missing).
-        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        let ihdr: [UInt8] = Array("IHDR".utf8) + [0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0, 8, 2, 0, 0, 0]
-        png += [0, 0, 0, 13] + ihdr
-        let crc = crc32(ihdr)
-        png += [UInt8(crc >> 24), UInt8((crc >> 16) & 255), UInt8((crc >> 8) & 255), UInt8(crc & 255)]
-        let idat: [UInt8] = Array("IDAT".utf8) + [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]   // a tiny zlib stream
-        let c2 = crc32(idat)
-        png += [0, 0, 0, 8] + idat + [UInt8(c2 >> 24), UInt8((c2 >> 16) & 255), UInt8((c2 >> 8) & 255), UInt8(c2 & 255)]
-        png += [0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
-        try Data(png).write(to: URL(fileURLWithPath: path("bomb.png")))
+        // A PNG whose header claims 100000 x 100000 RGB (10,000 Mpx) over a few bytes of data.
+        try pngBomb(100_000, 100_000, colourType: 2).write(to: URL(fileURLWithPath: path("bomb.png")))
         let t0 = Date()
         let r = try runSRCNN(["upscale", path("bomb.png"), path("bomb-x2.png"), "--weights", weights])
         XCTAssertNotEqual(r.status, 0)
@@ -212,15 +203,6 @@ final class StreamingCLITests: XCTestCase {
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("100000x100000"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("bomb-x2.png")))
-    }
-
-    func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes {
-            c ^= UInt32(b)
-            for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
-        }
-        return ~c
     }
 }
 
@@ -302,23 +284,9 @@ final class BadInputCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("CMYK images are not supported"), r.stderr)
     }
 
-    /// A PNG header (with a valid CRC and a tiny IDAT) claiming `w` x `h`.
-    func bomb(_ w: UInt32, _ h: UInt32) -> Data {
-        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 255), UInt8((v >> 8) & 255), UInt8(v & 255)] }
-        func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
-            let t = Array(type.utf8) + body
-            var c: UInt32 = 0xFFFF_FFFF
-            for b in t { c ^= UInt32(b); for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 } }
-            return be(UInt32(body.count)) + t + be(~c)
-        }
-        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", be(w) + be(h) + [8, 0, 0, 0, 0])
-            + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", [])
-        return Data(png)
-    }
-
     func testBombsAreRefusedFastWithOneLine() throws {
         guard let time = ["/usr/bin/time"].first(where: FileManager.default.isExecutableFile(atPath:)) else { return }
-        try bomb(20000, 20000).write(to: URL(fileURLWithPath: path("bomb.png")))
+        try pngBomb(20000, 20000).write(to: URL(fileURLWithPath: path("bomb.png")))
         try ImageFile.save(RasterImage(width: 4, height: 4, planes: [Plane(width: 4, height: 4, repeating: 0.5)], depth: .u8),
                            to: path("small.png"))
         // 105 bytes of SVG declaring 100000 x 100000 (librsvg would render it at that size).
@@ -367,4 +335,19 @@ final class BadInputCLITests: XCTestCase {
         XCTAssertEqual(left, [], "the stale temporary is removed")
         XCTAssertEqual(try ImageFile.load(path("out.png")).width, 1050)
     }
+}
+
+/// A PNG (valid CRCs, a tiny IDAT) whose header claims `w` x `h` 8-bit pixels of `colourType` (0 grey, 2 RGB).
+func pngBomb(_ w: UInt32, _ h: UInt32, colourType: UInt8 = 0) -> Data {
+    func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 255), UInt8((v >> 8) & 255), UInt8(v & 255)] }
+    func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
+        let t = Array(type.utf8) + body
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in t { c ^= UInt32(b); for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 } }
+        return be(UInt32(body.count)) + t + be(~c)
+    }
+    let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        + chunk("IHDR", be(w) + be(h) + [8, colourType, 0, 0, 0])
+        + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", [])
+    return Data(png)
 }
