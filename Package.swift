@@ -17,12 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C libraries from Debian, found through pkg-config.
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        // C libraries from Debian, found through pkg-config (OpenBLAS is loaded at run time: CBLAS below).
         .systemLibrary(name: "CVips", path: "Sources/CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         // Plain C wrapper over libvips' variadic API: streaming reads and writes of image files as float rows.
-        .target(name: "CVipsIO", dependencies: ["CVips"]),
+        .target(name: "CVipsIO", dependencies: ["CVips"], linkerSettings: [.linkedLibrary("gmodule-2.0")]),
         // The engine: planes, colour, resize, the network, weights, tiling, metrics. No GIMP, no files.
         // AVX-512 kernels, compiled for that instruction set and called only after a runtime CPU check.
         .target(name: "SRCNNKernelsAVX512",
@@ -30,12 +28,14 @@ let package = Package(
                                 .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
         // CPUID/XGETBV: which instruction sets the CPU and the OS support.
         .target(name: "CCPUID"),
-        .target(name: "SRCNN", dependencies: ["COpenBLAS", "CCPUID", "SRCNNKernelsAVX512"], swiftSettings: fast),
+        // OpenBLAS (Debian's libopenblas0), loaded with dlopen the first time the BLAS kernels run.
+        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "SRCNN", dependencies: ["CBLAS", "CCPUID", "SRCNNKernelsAVX512"], swiftSettings: fast),
         // The host layer shared by the CLI, the plug-in and the trainer: files (reads, atomic writes, weights by
         // path), shipped-weights discovery, image folders, the one scale -> size rule.
         .target(name: "SRCNNHost", dependencies: ["SRCNN"], swiftSettings: fast),
         // The trainer: backward passes, optimisers, patch data, checkpoints (the CLI links it; the plug-in must not).
-        .target(name: "SRCNNTraining", dependencies: ["SRCNN", "SRCNNHost", "COpenBLAS", "SRCNNKernelsAVX512"],
+        .target(name: "SRCNNTraining", dependencies: ["SRCNN", "SRCNNHost", "CBLAS", "SRCNNKernelsAVX512"],
                 swiftSettings: fast),
         // Image files <-> engine planes and streaming sources/sinks, through libvips.
         .target(name: "SRCNNImageIO", dependencies: ["SRCNN", "SRCNNHost", "CVipsIO"], swiftSettings: fast),

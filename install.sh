@@ -35,9 +35,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# Debian packages: OpenBLAS (GEMM), libvips (the CLI's image files), GEGL/babl, GIMP and its headers (the
-# plug-in), Xvfb/xdotool (the GUI test), time (peak-memory measurements), exiftool, an ICC profile and the
-# vips command (the metadata and damaged-file tests make their fixtures with them).
+# Debian packages: OpenBLAS (GEMMs on CPUs without AVX-512, loaded at run time), libvips (the CLI's image
+# files), GEGL/babl, GIMP and its headers (the plug-in), Xvfb/xdotool (the GUI test), time (peak-memory
+# measurements), exiftool, an ICC profile and the vips command (the metadata and damaged-file tests make their
+# fixtures with them).
 PACKAGES=(pkg-config libopenblas-dev libvips-dev libgegl-dev libbabl-dev gimp libgimp2.0-dev libgtk2.0-dev
           xvfb xdotool time libimage-exiftool-perl libgs-common libvips-tools)
 
@@ -80,10 +81,14 @@ install_packages
 [ "$MODE" = deps ] && exit 0
 
 command -v swift >/dev/null || { echo "install.sh: the Swift toolchain (swift) is not on PATH; install Swift 6 from swift.org" >&2; exit 1; }
+# Self-contained builds (static Swift runtime: the CLI starts ~10 ms faster, the plug-in needs no Swift on the
+# user's machine), in their own scratch folder so the flags do not invalidate the normal (test) build.
+STATIC=(-c release --scratch-path .build-static -Xswiftc -static-stdlib)
+STATIC_BIN="$(swift build "${STATIC[@]}" --show-bin-path)"
 if [ "$TOOL" = yes ]; then
-  swift build -c release --product srcnn
+  swift build "${STATIC[@]}" --product srcnn
   mkdir -p "$PREFIX/bin" "$SHARE/weights"
-  install -m 755 "$(swift build -c release --show-bin-path)/srcnn" "$BIN"
+  install -m 755 "$STATIC_BIN/srcnn" "$BIN"
   if compgen -G "Weights/*.safetensors" >/dev/null; then
     install -m 644 Weights/*.safetensors "$SHARE/weights/"
   fi
@@ -95,12 +100,9 @@ fi
 
 [ "$PLUGIN" = yes ] || exit 0
 
-# The GIMP plug-in: self-contained (static Swift runtime), built in its own scratch folder so the flags
-# do not invalidate the normal build. The C shim executable loads libSRCNNGimp.so from its own folder.
-STATIC=(-c release --scratch-path .build-static -Xswiftc -static-stdlib)
+# The GIMP plug-in: the C shim executable loads libSRCNNGimp.so from its own folder.
 swift build "${STATIC[@]}" --product SRCNNGimp
 swift build "${STATIC[@]}" --product srcnn-upscale
-STATIC_BIN="$(swift build "${STATIC[@]}" --show-bin-path)"
 if [ ! -f "$GIMP_DIR/gimprc" ] && command -v gimp-console >/dev/null; then
   # A fresh profile: let GIMP create it first (it would otherwise treat it as a first run later).
   GIMP2_DIRECTORY="$GIMP_DIR" timeout 120 gimp-console -i -b '(gimp-quit 0)' >/dev/null 2>&1 || true

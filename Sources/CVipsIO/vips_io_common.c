@@ -5,7 +5,9 @@
 #include "vips_io_internal.h"
 
 #include <vips/vips.h>
+#include <gmodule.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -99,7 +101,16 @@ static int init_status = -1;
 static char init_message[512];
 
 static void init_vips(void) {
-    if (VIPS_INIT("srcnn")) {
+    // vips_init loads every optional loader module (ImageMagick, poppler, HEIF, JPEG XL, OpenSlide): half of its
+    // 60 ms start. It looks for them under $VIPSHOME, so point that at nothing while it starts; the modules are
+    // loaded later, only when a file needs one (srcnn__load_modules).
+    char *home = g_strdup(g_getenv("VIPSHOME"));
+    g_setenv("VIPSHOME", "/nonexistent/srcnn-loads-vips-modules-on-demand", TRUE);
+    int failed = VIPS_INIT("srcnn");
+    if (home) g_setenv("VIPSHOME", home, TRUE);
+    else g_unsetenv("VIPSHOME");
+    g_free(home);
+    if (failed) {
         srcnn__one_line(init_message, sizeof init_message, vips_error_buffer());
         vips_error_clear();
         if (!init_message[0]) snprintf(init_message, sizeof init_message, "libvips failed to start");
@@ -110,6 +121,49 @@ static void init_vips(void) {
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
                       log_handler, NULL);
     init_status = 0;
+}
+
+// The folder of libvips' loader modules: beside the libvips that is loaded (Debian:
+// /usr/lib/x86_64-linux-gnu/vips-modules-8.14), else under $VIPSHOME's or libvips' guess of its libdir.
+static char *module_folder(void) {
+    Dl_info info;
+    if (dladdr((void *)vips_image_new_from_file, &info) && info.dli_fname && strchr(info.dli_fname, '/')) {
+        char *lib = g_path_get_dirname(info.dli_fname);
+        char *dir = g_strdup_printf("%s/vips-modules-%d.%d", lib, VIPS_MAJOR_VERSION, VIPS_MINOR_VERSION);
+        g_free(lib);
+        if (g_file_test(dir, G_FILE_TEST_IS_DIR)) return dir;
+        g_free(dir);
+    }
+    return g_strdup_printf("%s/vips-modules-%d.%d", vips_guess_libdir("srcnn", "VIPSHOME"), VIPS_MAJOR_VERSION,
+                           VIPS_MINOR_VERSION);
+}
+
+static pthread_once_t modules_once = PTHREAD_ONCE_INIT;
+static int modules_loaded;
+
+static void load_modules(void) {
+    if (!g_module_supported()) return;
+    char *dir = module_folder();
+    GDir *folder = g_dir_open(dir, 0, NULL);
+    if (folder) {
+        const char *name;
+        while ((name = g_dir_read_name(folder))) {
+            if (!g_str_has_suffix(name, "." G_MODULE_SUFFIX)) continue;
+            char *path = g_build_filename(dir, name, NULL);
+            // A module registers its loaders in g_module_check_init; one that fails to open is skipped, as
+            // vips_init skips it.
+            GModule *module = g_module_open(path, G_MODULE_BIND_LAZY);
+            if (module) modules_loaded++;
+            g_free(path);
+        }
+        g_dir_close(folder);
+    }
+    g_free(dir);
+}
+
+int srcnn__load_modules(void) {
+    pthread_once(&modules_once, load_modules);
+    return modules_loaded;
 }
 
 int srcnn_vips_init(char *err, size_t errlen) {

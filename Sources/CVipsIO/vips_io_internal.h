@@ -19,5 +19,7 @@ void srcnn__set_err(char *err, size_t errlen, const char *fmt, ...) G_GNUC_PRINT
 void srcnn__set_vips_err(char *err, size_t errlen, const char *prefix, const char *fallback);
 // Forget the warnings logged so far (call when an operation starts).
 void srcnn__clear_warnings(void);
+// Loads libvips' optional loader modules (HEIF, JPEG XL, ImageMagick, PDF, OpenSlide) once; returns how many.
+int srcnn__load_modules(void);
 
 #endif

@@ -25,6 +25,11 @@ static VipsImage *open_image(const char *path, VipsAccess access) {
     // appended) only as a warning and fills the rest grey: for JPEG a warning fails the read. Other loaders'
     // warnings are often benign (libpng's sRGB profile notes), so there only errors do.
     const char *loader = vips_foreign_find_load(path);
+    if (!loader && g_file_test(path, G_FILE_TEST_IS_REGULAR) && srcnn__load_modules() > 0) {
+        // Not a format libvips reads by itself: try again with its optional loader modules.
+        vips_error_clear();
+        loader = vips_foreign_find_load(path);
+    }
     VipsFailOn fail = loader && strstr(loader, "Jpeg") ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
     return vips_image_new_from_file(path, "access", access, "fail_on", fail, NULL);
 }

@@ -1,6 +1,6 @@
 // Fast forward pass of a network over one image region: replicate padding, then per-layer plans (OpenBLAS GEMMs,
 // Winograd, or the AVX-512 kernels).
-import COpenBLAS
+import CBLAS
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -236,7 +236,7 @@ extension PackedNetwork {
                     let A = wts.baseAddress!
                     switch pl.plan {
                     case .direct:
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(cin),
+                        srcnn_sgemm(SRCNN_BLAS_NO_TRANS, SRCNN_BLAS_NO_TRANS, Int32(cout), Int32(L), Int32(cin),
                                     1, A, Int32(cin), P, Int32(cs), 0, O, Int32(L))
                     case .full:
                         let K = cin * k * k
@@ -248,7 +248,7 @@ extension PackedNetwork {
                                 }
                             }
                         }
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(K),
+                        srcnn_sgemm(SRCNN_BLAS_NO_TRANS, SRCNN_BLAS_NO_TRANS, Int32(cout), Int32(L), Int32(K),
                                     1, A, Int32(K), E, Int32(L), 0, O, Int32(L))
                     default:   // .rows
                         let K = cin * k, LE = hp * wp
@@ -259,7 +259,7 @@ extension PackedNetwork {
                             }
                         }
                         for r in 0..<k {
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(L), Int32(K),
+                            srcnn_sgemm(SRCNN_BLAS_NO_TRANS, SRCNN_BLAS_NO_TRANS, Int32(cout), Int32(L), Int32(K),
                                         1, A + r * cout * K, Int32(K), E + r * wp, Int32(LE),
                                         r == 0 ? 0 : 1, O, Int32(L))
                         }

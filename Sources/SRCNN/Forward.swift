@@ -1,5 +1,5 @@
 // The engine's forward pass over a plane or a band of rows: tiles with a receptive-field halo, spread over threads.
-import COpenBLAS
+import CBLAS
 import Dispatch
 import FoundationEssentials
 import Synchronization
@@ -19,12 +19,20 @@ public struct ForwardOptions: Sendable {
     }
 }
 
-private let pinOpenBLAS: Void = { openblas_set_num_threads(1) }()
-
-/// The OpenBLAS core kernel in use (e.g. "Haswell", "SkylakeX"), for benchmark reports.
+/// The OpenBLAS core kernel in use (e.g. "Haswell", "SkylakeX"), for benchmark reports (this loads OpenBLAS).
 public var openBLASCoreName: String {
-    guard let c = openblas_get_corename() else { return "unknown" }
-    return String(cString: c)
+    String(cString: srcnn_blas_corename())
+}
+
+/// Per-thread scratch of `forward(band:)`, kept across calls: a streaming run allocates (and first-touches) its
+/// tile buffers once instead of once per band.
+public final class ForwardScratch: @unchecked Sendable {
+    private let pool = Mutex<[(ForwardWorkspace, ScratchBuffer)]>([])
+    public init() {}
+    func take() -> (ForwardWorkspace, ScratchBuffer) {
+        pool.withLock { $0.popLast() } ?? (ForwardWorkspace(), ScratchBuffer())
+    }
+    func give(_ buffers: (ForwardWorkspace, ScratchBuffer)) { pool.withLock { $0.append(buffers) } }
 }
 
 extension PackedNetwork {
@@ -47,9 +55,8 @@ extension PackedNetwork {
     /// of `tileMultiple`: every tile then starts on the Winograd tile grid of a whole-image run, so a band equals
     /// the same rows of a whole-image run bit for bit.
     public func forward(band input: Plane, top: Int, imageHeight H: Int, rows: Range<Int>,
-                        options: ForwardOptions = ForwardOptions(),
+                        options: ForwardOptions = ForwardOptions(), scratch: ForwardScratch = ForwardScratch(),
                         progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> Plane {
-        _ = pinOpenBLAS
         let W = input.width
         let need = bandInputRows(rows, imageHeight: H)
         precondition(rows.lowerBound % tileMultiple == 0 && rows.lowerBound >= 0 && rows.upperBound <= H
@@ -70,8 +77,9 @@ extension PackedNetwork {
                 let inp = inBuf.baseAddress!, outp = outBuf.baseAddress!
                 let workers = min(options.threads, total)
                 DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                    let ws = ForwardWorkspace()
-                    let tileOut = ScratchBuffer()
+                    let buffers = scratch.take()
+                    defer { scratch.give(buffers) }
+                    let (ws, tileOut) = buffers
                     while true {
                         let (t, stop) = shared.withLock { s in
                             s.next += 1

@@ -18,11 +18,14 @@ public final class UpscaleStream {
     var nextRow = 0
     /// For band k: the lowest source row band k or any later band reads (so the window never has to go back).
     var lowestFrom: [Int] = []
+    /// The network's tile buffers, reused by every band.
+    let scratch = ForwardScratch()
     /// The band `rows(_:)` cuts from.
     var current: (rows: Range<Int>, planes: [Plane])?
 
-    /// `bandRows`: nil picks enough rows for every thread to have a tile (at least one tile row); any value is
-    /// rounded up to the tile multiple. Results do not depend on it.
+    /// `bandRows`: nil picks whole tile rows with at least 16 tiles per thread (threads wait for each other at a
+    /// band's end: fewer, fuller bands wait less); any value is rounded up to the tile multiple. Results do not
+    /// depend on it.
     public init(_ upscaler: Upscaler, source: ImageSource, width: Int, height: Int, bandRows: Int? = nil,
                 progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws {
         guard (1...4).contains(source.channels) else {
@@ -43,7 +46,7 @@ public final class UpscaleStream {
         let m = upscaler.network.tileMultiple, opts = upscaler.options
         let tile = (opts.tileSize + m - 1) / m * m
         let tilesX = (width + tile - 1) / tile
-        let wanted = bandRows ?? tile * max(1, (2 * opts.threads + tilesX - 1) / tilesX)
+        let wanted = bandRows ?? tile * max(1, (16 * opts.threads + tilesX - 1) / tilesX)
         self.bandRows = max(m, (wanted + m - 1) / m * m)
         let bands = (height + self.bandRows - 1) / self.bandRows
         var low = Int.max
@@ -74,7 +77,7 @@ public final class UpscaleStream {
         let yBand = plan.rows(yRows, from: window[0], firstRow: windowTop)
         let H = Double(height), lo = Double(rows.lowerBound) / H, span = Double(rows.count) / H
         var y = try net.forward(band: yBand, top: yRows.lowerBound, imageHeight: height, rows: rows,
-                                options: upscaler.options,
+                                options: upscaler.options, scratch: scratch,
                                 progress: progress.map { p in { @Sendable f in p(lo + span * f) } }, cancel: cancel)
         var out: [Plane]
         if colour {

@@ -1,5 +1,5 @@
 // Winograd F(m x m, r x r) convolution of one layer: transforms in Swift, the α² small GEMMs in OpenBLAS.
-import COpenBLAS
+import CBLAS
 import SRCNNKernelsAVX512
 
 /// A conv layer prepared for Winograd: kernels pre-transformed (U = G g Gᵀ) once.
@@ -102,7 +102,7 @@ struct WinogradLayer {
         let Mb = ws.mbuf.reserve(a * a * cout * T)
         u.withUnsafeBufferPointer { up in
             for xi in 0..<(a * a) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(T), Int32(cin),
+                srcnn_sgemm(SRCNN_BLAS_NO_TRANS, SRCNN_BLAS_NO_TRANS, Int32(cout), Int32(T), Int32(cin),
                             1, up.baseAddress! + xi * cout * cin, Int32(cin), V + xi * cin * T, Int32(T),
                             0, Mb + xi * cout * T, Int32(T))
             }

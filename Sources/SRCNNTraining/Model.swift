@@ -1,6 +1,6 @@
 // Model: an SRCNN stack of valid convolutions with all parameters in one contiguous buffer (llm.c style),
 // a gradient buffer of the same layout, and a batched forward/backward spread over worker threads.
-import COpenBLAS
+import CBLAS
 import Foundation
 import SRCNN
 
@@ -172,8 +172,8 @@ public final class Model {
         self.arch = arch; self.patch = patch; self.params = params
         self.grads = [Float](repeating: 0, count: params.count)
         self.threads = max(1, threads); self.micro = max(1, micro)
-        openblas_set_num_threads(Int32(max(1, blasThreads)))
         self.kernels = kernels == .avx512 && CPUFeatures.hasAVX512 && FastPath.supports(arch) ? .avx512 : .openblas
+        if self.kernels == .openblas { srcnn_blas_set_threads(Int32(max(1, blasThreads))) }
         if self.kernels == .avx512 {
             let layers = FastPath.layers(arch, patch: patch)
             fastWeights = FastWeights(layers)

@@ -4,7 +4,7 @@
 // ((c * N) + n) * H * W. For C == 1 (the network input and output) this is the same as (N, C, H, W).
 // Channel-major lets one GEMM cover the whole batch: im2col gives (Cin*k*k, N*Ho*Wo) and
 // W (Cout, Cin*k*k) x col = (Cout, N*Ho*Wo), which is the next layer's (C, N, H, W) input as it is.
-import COpenBLAS
+import CBLAS
 
 /// One valid convolution applied to a batch: (Cin, N, H, W) -> (Cout, N, H-k+1, W-k+1).
 public struct ConvShape: Equatable, Sendable {
@@ -97,7 +97,7 @@ public enum Ops {
                                    _ y: UnsafeMutablePointer<Float>, _ s: ConvShape, col: UnsafeMutablePointer<Float>) {
         im2col(x, s, col)
         let M = s.outChannels, NP = s.columns, K = s.patchSize
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(M), Int32(NP), Int32(K),
+        srcnn_sgemm(SRCNN_BLAS_NO_TRANS, SRCNN_BLAS_NO_TRANS, Int32(M), Int32(NP), Int32(K),
                     1, w, Int32(K), col, Int32(NP), 0, y, Int32(NP))
         for o in 0..<M {
             let row = y + o * NP, bo = b[o]
@@ -113,11 +113,11 @@ public enum Ops {
                                     _ dx: UnsafeMutablePointer<Float>?, scratch: UnsafeMutablePointer<Float>?,
                                     _ s: ConvShape) {
         let M = s.outChannels, NP = s.columns, K = s.patchSize
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(M), Int32(K), Int32(NP),
+        srcnn_sgemm(SRCNN_BLAS_NO_TRANS, SRCNN_BLAS_TRANS, Int32(M), Int32(K), Int32(NP),
                     1, dy, Int32(NP), col, Int32(NP), 1, dw, Int32(K))
         for o in 0..<M { db[o] += rowSum(dy + o * NP, NP) }
         if let dx, let scratch {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(K), Int32(NP), Int32(M),
+            srcnn_sgemm(SRCNN_BLAS_TRANS, SRCNN_BLAS_NO_TRANS, Int32(K), Int32(NP), Int32(M),
                         1, w, Int32(K), dy, Int32(NP), 0, scratch, Int32(NP))
             col2im(scratch, s, dx)
         }

@@ -1,6 +1,6 @@
 // Trainer: the epoch loop (shuffle, batches, optimiser), validation under the benchmark protocol,
 // best weights, checkpoints, CSV log and SVG curve; resumable bit for bit.
-import COpenBLAS
+import CBLAS
 import Foundation
 import SRCNN
 import SRCNNHost
@@ -381,7 +381,7 @@ public final class Trainer {
                                     kernels: KernelFamily = CPUFeatures.bestKernels) throws -> Speed {
         let model = try Model(arch: arch, patch: patch, params: Model.initialParameters(arch, seed: 1, std: nil),
                               threads: threads, micro: micro, blasThreads: blasThreads, kernels: kernels)
-        defer { openblas_set_num_threads(1) }
+        defer { if model.kernels == .openblas { srcnn_blas_set_threads(1) } }
         let opt = Optimizer(.adam, arch: arch)
         var rng = SplitMix64(seed: 2)
         let inputs = (0..<(batch * patch * patch)).map { _ in Float(rng.nextUniform()) }
