@@ -60,9 +60,15 @@ public enum BenchmarkProtocol {
 
     /// The bicubic input SRCNN sees (size = modcropped HR) and the modcropped HR itself.
     public static func degrade(_ hrY: Plane, scale: Int) -> (hr: Plane, bicubic: Plane) {
+        let d = degradeKeepingLR(hrY, scale: scale)
+        return (d.hr, d.bicubic)
+    }
+
+    /// `degrade`, with the low-resolution image between (FSRCNN's input).
+    public static func degradeKeepingLR(_ hrY: Plane, scale: Int) -> (hr: Plane, lr: Plane, bicubic: Plane) {
         let hr = hrY.modcrop(scale)
         let lr = Resize.bicubic(hr, width: hr.width / scale, height: hr.height / scale)
-        return (hr, Resize.bicubic(lr, width: hr.width, height: hr.height))
+        return (hr, lr, Resize.bicubic(lr, width: hr.width, height: hr.height))
     }
 
     public static func score(_ sr: Plane, hr: Plane, scale: Int) -> ProtocolScore {

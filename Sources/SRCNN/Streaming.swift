@@ -3,7 +3,7 @@
 /// One upscale as a sequence of output bands (pull: `next()`), in bounded memory: per band it takes from the
 /// source exactly the rows the bicubic support and the network's halo need, converts colour, resizes (MATLAB
 /// bicubic), runs the network on Y, converts back. Every band equals the same rows of a whole-image run bit for bit.
-public final class UpscaleStream {
+public final class UpscaleStream: UpscaleBands {
     public let width: Int, height: Int, channels: Int
     /// Output rows per band (a multiple of the network's tile multiple).
     public let bandRows: Int
@@ -12,16 +12,14 @@ public final class UpscaleStream {
     let plan: Resize.Plan
     let progress: ProgressHandler?
     let cancel: CancelFlag?
-    /// Source rows `windowTop ..< windowTop + window[0].height`, colour converted: Y (Cb Cr) (alpha).
-    var window: [Plane] = []
-    var windowTop = 0
+    /// The source rows bands read, colour converted.
+    let window: SourceWindow
     var nextRow = 0
     /// For band k: the lowest source row band k or any later band reads (so the window never has to go back).
     var lowestFrom: [Int] = []
     /// The network's tile buffers, reused by every band.
     let scratch = ForwardScratch()
-    /// The band `rows(_:)` cuts from.
-    var current: (rows: Range<Int>, planes: [Plane])?
+    let cutter = BandCutter()
 
     /// `bandRows`: nil picks whole tile rows with at least 16 tiles per thread (threads wait for each other at a
     /// band's end: fewer, fuller bands wait less); any value is rounded up to the tile multiple. Results do not
@@ -37,6 +35,7 @@ public final class UpscaleStream {
         }
         self.upscaler = upscaler
         self.source = source
+        window = SourceWindow(source)
         self.width = width
         self.height = height
         self.channels = source.channels
@@ -63,8 +62,8 @@ public final class UpscaleStream {
         plan.sourceRows(upscaler.network.bandInputRows(outputRows(band: k), imageHeight: height))
     }
 
-    var colour: Bool { channels >= 3 }
-    var hasAlpha: Bool { channels == 2 || channels == 4 }
+    var colour: Bool { window.colour }
+    var hasAlpha: Bool { window.hasAlpha }
 
     /// The next band of output rows as planes of the source's kind, or nil when all rows are done.
     public func next() throws -> (rows: Range<Int>, planes: [Plane])? {
@@ -73,22 +72,23 @@ public final class UpscaleStream {
         let k = nextRow / bandRows, rows = outputRows(band: k)
         let net = upscaler.network
         let yRows = net.bandInputRows(rows, imageHeight: height)
-        try slideWindow(from: lowestFrom[k], to: sourceRows(band: k).upperBound)
-        let yBand = plan.rows(yRows, from: window[0], firstRow: windowTop)
+        try window.slide(from: lowestFrom[k], to: sourceRows(band: k).upperBound)
+        let planes = window.planes, windowTop = window.top
+        let yBand = plan.rows(yRows, from: planes[0], firstRow: windowTop)
         let H = Double(height), lo = Double(rows.lowerBound) / H, span = Double(rows.count) / H
         var y = try net.forward(band: yBand, top: yRows.lowerBound, imageHeight: height, rows: rows,
                                 options: upscaler.options, scratch: scratch,
                                 progress: progress.map { p in { @Sendable f in p(lo + span * f) } }, cancel: cancel)
         var out: [Plane]
         if colour {
-            var cb = plan.rows(rows, from: window[1], firstRow: windowTop)
-            var cr = plan.rows(rows, from: window[2], firstRow: windowTop)
+            var cb = plan.rows(rows, from: planes[1], firstRow: windowTop)
+            var cr = plan.rows(rows, from: planes[2], firstRow: windowTop)
             Colour.yCbCrToRGBInPlace(&y, &cb, &cr)
             out = [y, cb, cr]
         } else {
             out = [y]
         }
-        if hasAlpha { out.append(plan.rows(rows, from: window[window.count - 1], firstRow: windowTop)) }
+        if hasAlpha { out.append(plan.rows(rows, from: planes[planes.count - 1], firstRow: windowTop)) }
         nextRow = rows.upperBound
         progress?(Double(nextRow) / H)
         return (rows, out)
@@ -96,54 +96,7 @@ public final class UpscaleStream {
 
     /// Output rows `r` (asked in increasing order, as a sequential encoder asks) as planes, cut from the bands.
     public func rows(_ r: Range<Int>) throws -> [Plane] {
-        var parts: [[Plane]] = []
-        var y = r.lowerBound
-        while y < r.upperBound {
-            if current.map({ !$0.rows.contains(y) }) ?? true {
-                // Not in the current band: only a later row can be served (the earlier bands are gone).
-                guard y >= (current?.rows.lowerBound ?? 0), let band = try next() else {
-                    throw SRCNNError.invalidArgument("UpscaleStream: row \(y) asked for out of order")
-                }
-                current = band
-            }
-            let band = current!, hi = min(r.upperBound, band.rows.upperBound)
-            parts.append(band.planes.map {
-                $0.crop(x: 0, y: y - band.rows.lowerBound, width: $0.width, height: hi - y)
-            })
-            y = hi
-        }
-        guard var out = parts.first else { return (0..<channels).map { _ in Plane(width: width, height: 0) } }
-        for p in parts.dropFirst() { out = zip(out, p).map { $0.appendingRows($1) } }
-        return out
-    }
-
-    /// Keeps source rows `lower ..< max(upper, rows already read)` in the window: drops the rows above `lower`,
-    /// reads (and converts) the new ones below. `lower` never decreases, so the source is read in order, once.
-    func slideWindow(from lower: Int, to upper: Int) throws {
-        if window.isEmpty { windowTop = lower }
-        let end = windowTop + (window.first?.height ?? 0)
-        let top = max(windowTop, lower)
-        var kept: [Plane] = top >= end ? [] : window.map {
-            top == windowTop ? $0 : $0.crop(x: 0, y: top - windowTop, width: $0.width, height: end - top)
-        }
-        let fresh = max(end, top)..<max(upper, max(end, top))
-        if !fresh.isEmpty {
-            let got = try source.readRows(fresh)
-            guard got.count == channels, got.allSatisfy({ $0.width == source.width && $0.height == fresh.count }) else {
-                throw SRCNNError.io("the image source returned the wrong rows for \(fresh)")
-            }
-            var conv: [Plane]
-            if colour {
-                let ycc = Colour.rgbToYCbCr(got[0], got[1], got[2])
-                conv = [ycc.y, ycc.cb, ycc.cr]
-            } else {
-                conv = [got[0]]
-            }
-            if hasAlpha { conv.append(got[got.count - 1]) }
-            kept = kept.isEmpty ? conv : zip(kept, conv).map { $0.appendingRows($1) }
-        }
-        window = kept
-        windowTop = top
+        try cutter.rows(r, channels: channels, width: width) { try self.next() }
     }
 }
 

@@ -32,6 +32,23 @@ extension Network {
     }
 }
 
+extension SRModel {
+    /// Reads and validates a weights file of any family (see `Network.init(contentsOf:)` for the errors).
+    public init(contentsOf path: String) throws {
+        let bytes: [UInt8]
+        do {
+            bytes = try readFileBytes(path)
+        } catch let e as FileReadError {
+            throw SRCNNError.io("cannot read weights file \(path): \(e.reason)")
+        }
+        do {
+            try self.init(safetensors: bytes)
+        } catch SRCNNError.invalidWeights(let m) {
+            throw SRCNNError.invalidWeights("\(URL(fileURLWithPath: path).lastPathComponent): \(m)")
+        }
+    }
+}
+
 /// Why a file could not be read: the C library's text for the errno (e.g. "No such file or directory"), or a size
 /// above the reader's limit.
 public struct FileReadError: Error, CustomStringConvertible {

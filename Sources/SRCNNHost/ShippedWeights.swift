@@ -8,13 +8,15 @@ import Darwin
 #endif
 
 public enum ShippedWeights {
-    /// Models found, as (scale, path) sorted by scale; for a scale in several folders the first folder wins.
-    public static func find(in folders: [String]) -> [(scale: Double, path: String)] {
+    /// Models of `family` found (`<family>-x<scale>.safetensors`), as (scale, path) sorted by scale; for a scale
+    /// in several folders the first folder wins.
+    public static func find(in folders: [String], family: ModelFamily = .srcnn) -> [(scale: Double, path: String)] {
         var found: [Double: String] = [:]
+        let prefix = family.rawValue + "-x"
         for dir in folders {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
-            for name in names where name.hasPrefix("srcnn-x") && name.hasSuffix(".safetensors") {
-                let s = name.dropFirst("srcnn-x".count).dropLast(".safetensors".count)
+            for name in names where name.hasPrefix(prefix) && name.hasSuffix(".safetensors") {
+                let s = name.dropFirst(prefix.count).dropLast(".safetensors".count)
                 if let v = Double(s), v > 0, found[v] == nil { found[v] = dir + "/" + name }
             }
         }
@@ -36,6 +38,19 @@ public enum ShippedWeights {
                                              + "pass a weights file (.safetensors)")
         }
         return best
+    }
+
+    /// `explicit` when given, else the shipped model of `family` for `scale`: SRCNN's nearest in ratio, FSRCNN's
+    /// smallest native scale at or above it (else its largest: the output is then bicubic beyond that).
+    public static func resolve(_ explicit: String?, family: ModelFamily, scale: Double, folders: [String]) throws -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if family == .srcnn { return try resolve(nil, scale: scale, folders: folders) }
+        let found = find(in: folders, family: family)
+        guard let best = found.first(where: { $0.scale >= scale - 1e-9 }) ?? found.last else {
+            throw SRCNNError.invalidArgument("no shipped \(family.rawValue) weights found (looked in "
+                                             + "\(folders.joined(separator: ", "))); pass a weights file (.safetensors)")
+        }
+        return best.path
     }
 
     /// The path of the model whose scale is nearest `scale` (in ratio), or nil when the folders hold none.

@@ -17,15 +17,61 @@ public struct PatchSettings: Codable, Equatable, Sendable {
 
 /// Patch pairs: `inputs` (count, size, size) from the bicubic plane, `labels` (count, o, o) the centre
 /// crop of the HR patch, o = size - 2 * border (what the valid convolutions leave).
+/// FSRCNN sets: `inputs` are LR patches, `labels` the HR window of `FSRCNNGeometry.storedSide` around the label
+/// window; with `flipsOnGather` each gathered patch gets one of the 8 flips/rotations (drawn from the gather seed),
+/// applied to both, and the label window is cut from the flipped stored window.
 public struct PatchSet: Sendable {
     public let size: Int
     public let labelSide: Int
+    /// Side of the stored labels (`labelSide` unless an FSRCNN set keeps a wider window).
+    public let storedSide: Int
+    let labelOffset: Int
+    public let flipsOnGather: Bool
     public private(set) var inputs: [Float] = []
     public private(set) var labels: [Float] = []
     public private(set) var count = 0
 
     public init(size: Int, border: Int) {
         self.size = size; self.labelSide = size - 2 * border
+        storedSide = labelSide; labelOffset = 0; flipsOnGather = false
+    }
+
+    /// An FSRCNN set: LR patches of `geometry.lrPatch`, labels as the geometry says.
+    public init(fsrcnn geometry: FSRCNNGeometry, flips: Bool) {
+        size = geometry.lrPatch; labelSide = geometry.labelSide
+        storedSide = geometry.storedSide; labelOffset = geometry.labelOffset; flipsOnGather = flips
+    }
+
+    /// Adds the LR/HR patch pairs of one HR luma plane (values 0...1) for FSRCNN: modcrop, MATLAB bicubic down by
+    /// 1/scale, LR patches every `settings.stride` LR pixels with the HR window over the same area, for the
+    /// image and its `settings.downscales` copies (flips come at gather time).
+    public mutating func addLowResolution(hrLuma: Plane, geometry g: FSRCNNGeometry, settings: PatchSettings) {
+        precondition(g.lrPatch == size && storedSide == g.storedSide, "patch settings do not match this set")
+        var bases = [hrLuma]
+        for f in settings.downscales where f > 0 && f < 1 {
+            let w = Int((Double(hrLuma.width) * f).rounded()), h = Int((Double(hrLuma.height) * f).rounded())
+            if w >= size * g.scale, h >= size * g.scale { bases.append(Resize.bicubic(hrLuma, width: w, height: h)) }
+        }
+        for base in bases {
+            let hr = base.modcrop(g.scale)
+            let lw = hr.width / g.scale, lh = hr.height / g.scale
+            guard lw >= size, lh >= size else { continue }
+            let lr = Resize.bicubic(hr, width: lw, height: lh)
+            for y in Swift.stride(from: 0, through: lh - size, by: settings.stride) {
+                for x in Swift.stride(from: 0, through: lw - size, by: settings.stride) {
+                    for r in 0..<size {
+                        let o = (y + r) * lw + x
+                        inputs.append(contentsOf: lr.data[o..<(o + size)])
+                    }
+                    let Y = y * g.scale + g.storedStart, X = x * g.scale + g.storedStart
+                    for r in 0..<storedSide {
+                        let o = (Y + r) * hr.width + X
+                        labels.append(contentsOf: hr.data[o..<(o + storedSide)])
+                    }
+                    count += 1
+                }
+            }
+        }
     }
 
     /// The 8 dihedral transforms of a plane (t = 0 is the identity; bit 2 transposes, bits 0/1 flip).
@@ -82,13 +128,41 @@ public struct PatchSet: Sendable {
         }
     }
 
-    /// Copies patches `indices` into contiguous batch buffers.
-    public func gather(_ indices: ArraySlice<Int>, inputs bi: inout [Float], labels bl: inout [Float]) {
-        let s2 = size * size, l2 = labelSide * labelSide
+    /// Copies patches `indices` into contiguous batch buffers (with `flipsOnGather`, each flipped as `seed` and
+    /// its position in the batch draw).
+    public func gather(_ indices: ArraySlice<Int>, inputs bi: inout [Float], labels bl: inout [Float], seed: UInt64 = 0) {
+        let s2 = size * size, l2 = labelSide * labelSide, u2 = storedSide * storedSide
         bi.removeAll(keepingCapacity: true); bl.removeAll(keepingCapacity: true)
-        for i in indices {
-            bi.append(contentsOf: inputs[(i * s2)..<((i + 1) * s2)])
-            bl.append(contentsOf: labels[(i * l2)..<((i + 1) * l2)])
+        for (k, i) in indices.enumerated() {
+            if !flipsOnGather && storedSide == labelSide {
+                bi.append(contentsOf: inputs[(i * s2)..<((i + 1) * s2)])
+                bl.append(contentsOf: labels[(i * l2)..<((i + 1) * l2)])
+                continue
+            }
+            let t = flipsOnGather ? PatchSet.flip(seed: seed, position: k) : 0
+            PatchSet.appendTransformed(inputs, from: i * s2, side: size, t, crop: 0, cropSide: size, to: &bi)
+            PatchSet.appendTransformed(labels, from: i * u2, side: storedSide, t, crop: labelOffset,
+                                       cropSide: labelSide, to: &bl)
+        }
+    }
+
+    /// The flip/rotation (0..<8, as `transform`) for the patch at `position` of a batch gathered with `seed`.
+    static func flip(seed: UInt64, position: Int) -> Int {
+        var r = SplitMix64(seed: seed ^ (UInt64(position) &* 0x9E37_79B9_7F4A_7C15))
+        return Int(r.next() & 7)
+    }
+
+    /// The square `side` x `side` block at `base` under dihedral transform `t` (as `transform`), rows
+    /// crop ..< crop + cropSide and the same columns of the result, appended to `out`.
+    static func appendTransformed(_ src: [Float], from base: Int, side n: Int, _ t: Int, crop: Int, cropSide: Int,
+                                  to out: inout [Float]) {
+        for y in crop..<(crop + cropSide) {
+            for x in crop..<(crop + cropSide) {
+                var sx = t & 1 != 0 ? n - 1 - x : x
+                var sy = t & 2 != 0 ? n - 1 - y : y
+                if t & 4 != 0 { swap(&sx, &sy) }
+                out.append(src[base + sy * n + sx])
+            }
         }
     }
 }
@@ -97,9 +171,13 @@ public struct PatchSet: Sendable {
 public struct ValidationImage: Sendable {
     public var name: String
     public var hr: Plane
+    /// MATLAB bicubic down by 1/scale (FSRCNN's input) and back up (SRCNN's).
+    public var lr: Plane
     public var bicubic: Plane
     public init(name: String, hrLuma: Plane, scale: Int) {
         self.name = name
-        (hr, bicubic) = BenchmarkProtocol.degrade(hrLuma, scale: scale)
+        hr = hrLuma.modcrop(scale)
+        lr = Resize.bicubic(hr, width: hr.width / scale, height: hr.height / scale)
+        bicubic = Resize.bicubic(lr, width: hr.width, height: hr.height)
     }
 }

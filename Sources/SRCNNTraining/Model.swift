@@ -7,39 +7,69 @@ import SRCNN
 /// Where one layer's tensors live in the flat parameter (and gradient) buffer.
 public struct LayerView: Equatable, Sendable {
     public var inChannels, outChannels, kernel: Int
-    /// Offset of the weights (Cout, Cin, k, k), then the bias (Cout) follows at `biasOffset`.
+    /// Offset of the weights (Cout, Cin, k, k), then the bias (Cout) follows at `biasOffset`, then (FSRCNN's
+    /// PReLU layers) `slopeCount` slopes.
     public var weightOffset: Int
+    public var slopeCount = 0
     public var weightCount: Int { outChannels * inChannels * kernel * kernel }
     public var biasOffset: Int { weightOffset + weightCount }
-    public var end: Int { biasOffset + outChannels }
+    public var slopeOffset: Int { biasOffset + outChannels }
+    public var end: Int { slopeOffset + slopeCount }
 }
 
 /// The architecture: kernel sizes (e.g. 9-5-5) and hidden filter counts (e.g. 64/32); 1 channel in and out.
+/// FSRCNN (`family` .fsrcnn) is the same chain read differently: every layer but the last is a convolution on the
+/// low-resolution grid followed by a PReLU, the last (1 channel out) the transposed convolution, e.g. kernels
+/// 5-1-3-3-3-3-1-9, filters 56/12/12/12/12/12/56 for FSRCNN(56,12,4).
 public struct Architecture: Codable, Equatable, Sendable {
     public var kernels: [Int]
     public var filters: [Int]
-    public init(kernels: [Int], filters: [Int]) throws {
+    /// nil = SRCNN (so checkpoints written before FSRCNN existed read unchanged).
+    public var family: ModelFamily?
+    public init(kernels: [Int], filters: [Int], family: ModelFamily = .srcnn) throws {
         guard !kernels.isEmpty, kernels.allSatisfy({ $0 > 0 && $0 % 2 == 1 }) else {
             throw SRCNNError.invalidArgument("kernel sizes must be odd and positive, got \(kernels)")
         }
         guard filters.count == kernels.count - 1, filters.allSatisfy({ $0 > 0 }) else {
             throw SRCNNError.invalidArgument("need \(kernels.count - 1) positive filter counts for \(kernels.count) layers, got \(filters)")
         }
-        self.kernels = kernels; self.filters = filters
+        if family == .fsrcnn, kernels.count < 2 {
+            throw SRCNNError.invalidArgument("FSRCNN needs at least one convolution before the deconvolution")
+        }
+        self.kernels = kernels; self.filters = filters; self.family = family == .srcnn ? nil : family
     }
-    /// e.g. "9-5-5 (64/32)".
+    /// FSRCNN(d, s, m): 5x5 to d, 1x1 to s, m 3x3 at s, 1x1 back to d, 9x9 deconvolution.
+    public static func fsrcnn(d: Int = 56, s: Int = 12, m: Int = 4) throws -> Architecture {
+        try Architecture(kernels: [5, 1] + [Int](repeating: 3, count: m) + [1, 9],
+                         filters: [d, s] + [Int](repeating: s, count: m) + [d], family: .fsrcnn)
+    }
+    public var isFSRCNN: Bool { family == .fsrcnn }
+    /// e.g. "9-5-5 (64/32)", "FSRCNN(56,12,4)".
     public var name: String {
+        if isFSRCNN {
+            let m = kernels.dropFirst().dropLast().filter { $0 > 1 }.count
+            let shrink = filters.count > 1 ? filters[1] : filters[0]
+            let standard = kernels == [5, 1] + [Int](repeating: 3, count: m) + [1, 9]
+            let k = kernels.map(String.init).joined(separator: "-")
+            return "FSRCNN(\(filters[0]),\(shrink),\(m))" + (standard ? "" : " \(k)")
+        }
         let k = kernels.map(String.init).joined(separator: "-")
         return filters.isEmpty ? k : "\(k) (\(filters.map(String.init).joined(separator: "/")))"
     }
-    /// Pixels lost per side by the valid convolutions: an input patch of side p gives p - 2*border.
-    public var border: Int { kernels.reduce(0) { $0 + $1 / 2 } }
+    /// Pixels lost per side by the valid convolutions: an input patch of side p gives p - 2*border (FSRCNN: of
+    /// the low-resolution patch, before the deconvolution).
+    public var border: Int { (isFSRCNN ? kernels.dropLast() : kernels[...]).reduce(0) { $0 + $1 / 2 } }
     public var channels: [Int] { [1] + filters + [1] }
 
     public var views: [LayerView] {
         var off = 0, out: [LayerView] = []
         for (i, k) in kernels.enumerated() {
-            let v = LayerView(inChannels: channels[i], outChannels: channels[i + 1], kernel: k, weightOffset: off)
+            var v = LayerView(inChannels: channels[i], outChannels: channels[i + 1], kernel: k, weightOffset: off)
+            if isFSRCNN, i < kernels.count - 1 { v.slopeCount = v.outChannels }
+            if isFSRCNN, i == kernels.count - 1 {
+                // The deconvolution's weights are stored (d, 1, k, k): the same count as (1, d, k, k).
+                v = LayerView(inChannels: channels[i], outChannels: 1, kernel: k, weightOffset: off)
+            }
             out.append(v); off = v.end
         }
         return out
@@ -136,8 +166,21 @@ final class Worker {
     }
 }
 
+/// What the trainer needs of a model family: flat parameters and gradients, and one batched step.
+public protocol TrainableModel: AnyObject {
+    var params: [Float] { get set }
+    var grads: [Float] { get }
+    /// Side of an input patch and of its label.
+    var inputSide: Int { get }
+    var labelSide: Int { get }
+    var kernels: KernelFamily { get }
+    /// Forward + backward over `batch` patches; overwrites `grads`, returns the mean squared error per pixel.
+    @discardableResult
+    func step(inputs: UnsafePointer<Float>, labels: UnsafePointer<Float>, batch: Int) -> Double
+}
+
 /// Trainable SRCNN: flat parameters, flat gradients, threaded batched forward/backward.
-public final class Model {
+public final class Model: TrainableModel {
     public let arch: Architecture
     public let patch: Int
     public var params: [Float]
@@ -157,12 +200,14 @@ public final class Model {
     private var fastWeights: FastWeights?
 
     public var labelSide: Int { patch - 2 * arch.border }
+    public var inputSide: Int { patch }
 
     /// `blasThreads`: OpenBLAS's own threads (default 1: the batch is split over `threads` instead, which
     /// measured faster; see `Trainer.benchmark`). `kernels`: the family wanted (default: the best this CPU runs,
     /// `SRCNN_KERNELS=openblas` forces the fallback); `avx512` falls back to `openblas` where unsupported.
     public init(arch: Architecture, patch: Int, params: [Float], threads: Int = 2, micro: Int = 1,
                 blasThreads: Int = 1, kernels: KernelFamily = CPUFeatures.bestKernels) throws {
+        guard !arch.isFSRCNN else { throw SRCNNError.invalidArgument("\(arch.name) trains with FSRCNNModel") }
         guard patch - 2 * arch.border >= 1 else {
             throw SRCNNError.invalidArgument("patch \(patch) is too small for \(arch.name) (it loses \(2 * arch.border) pixels)")
         }

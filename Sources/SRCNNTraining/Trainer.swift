@@ -38,7 +38,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// Named presets: `seed` (9-3-5 128/64, Adam 3e-4, batch 64, patches 32/16, x2),
-    /// `paper-955` and `paper-915` (64/32, SGD momentum 0.9, lr 1e-4 / last layer 1e-5, Gaussian 0.001, 33/14, x3).
+    /// `paper-955` and `paper-915` (64/32, SGD momentum 0.9, lr 1e-4 / last layer 1e-5, Gaussian 0.001, 33/14, x3),
+    /// `fsrcnn` (FSRCNN(56,12,4) x3, Adam 1e-3 / deconvolution 1e-4, batch 64, LR patches 22/6 with flips at
+    /// random and the downscaled copies 0.9-0.6, as the FSRCNN paper augments).
     public static func preset(_ name: String) throws -> TrainConfig {
         switch name {
         case "seed":
@@ -49,14 +51,38 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             return TrainConfig(arch: try Architecture(kernels: k, filters: [64, 32]), scale: 3,
                                patches: PatchSettings(size: 33, stride: 14), batch: 128, optimizer: .paperSGD,
                                initStd: 0.001, epochs: 1000)
+        case "fsrcnn":
+            var c = TrainConfig(arch: try .fsrcnn(), scale: 3,
+                                patches: PatchSettings(size: 22, stride: 6, flips: true, downscales: [0.9, 0.8, 0.7, 0.6]),
+                                batch: 64, optimizer: OptimizerConfig(kind: .adam, lr: 1e-3, lastLayerLR: 1e-4),
+                                epochs: 1000)
+            c.setFSRCNNPatch(forScale: 3)
+            return c
         default:
-            throw SRCNNError.invalidArgument("unknown preset '\(name)' (known: seed, paper-955, paper-915)")
+            throw SRCNNError.invalidArgument("unknown preset '\(name)' (known: seed, paper-955, paper-915, fsrcnn)")
         }
     }
 
     /// The fields a resumed run must share with its checkpoint (epochs and threads may change: results do not
     /// depend on the thread count); nil if they agree.
     public func mismatchDescription(_ other: TrainConfig) -> String? { mismatch(other) }
+
+    /// FSRCNN's default LR patch and stride for a scale: labels of 21-27 HR pixels, patches overlapping by ~2/3.
+    public mutating func setFSRCNNPatch(forScale s: Int) {
+        let sizes = [2: (26, 8), 3: (22, 6), 4: (20, 5)]
+        let (n, st) = sizes[s] ?? (20, 5)
+        patches.size = n; patches.stride = st
+    }
+
+    /// FSRCNN runs: where the label window of a patch lies.
+    public func fsrcnnGeometry() throws -> FSRCNNGeometry {
+        try FSRCNNGeometry(arch: arch, scale: scale, lrPatch: patches.size)
+    }
+
+    /// Side of a training label.
+    public func labelSide() throws -> Int {
+        arch.isFSRCNN ? try fsrcnnGeometry().labelSide : patches.size - 2 * arch.border
+    }
 
     func mismatch(_ other: TrainConfig) -> String? {
         func d<T: Equatable>(_ name: String, _ a: T, _ b: T) -> String? { a == b ? nil : "\(name) \(b) in the checkpoint, \(a) now" }
@@ -90,7 +116,7 @@ public struct TrainOutputs: Sendable {
 
 public final class Trainer {
     public let config: TrainConfig
-    public let model: Model
+    public let model: any TrainableModel
     public let optimizer: Optimizer
     public private(set) var state: TrainState
     public private(set) var best: [Float]
@@ -107,7 +133,7 @@ public final class Trainer {
                 initial: [Float]? = nil, resume: String? = nil) throws {
         try config.validate()
         guard data.count >= 1 else { throw SRCNNError.invalidArgument("no training patches (images smaller than the patch size?)") }
-        guard data.size == config.patches.size, data.labelSide == config.patches.size - 2 * config.arch.border else {
+        guard data.size == config.patches.size, data.labelSide == (try config.labelSide()) else {
             throw SRCNNError.invalidArgument("patch set does not match the configuration")
         }
         self.config = config; self.data = data; self.validation = validation; self.outputs = outputs
@@ -122,14 +148,22 @@ public final class Trainer {
             st = ck.state; params = ck.params; best = ck.best
             optimizer.m = ck.m; optimizer.v = ck.v; optimizer.t = st.optimizerSteps
         } else {
-            params = initial ?? Model.initialParameters(config.arch, seed: config.seed, std: config.initStd)
+            params = initial ?? (config.arch.isFSRCNN
+                ? FSRCNNModel.initialParameters(config.arch, seed: config.seed, std: config.initStd)
+                : Model.initialParameters(config.arch, seed: config.seed, std: config.initStd))
             // The shuffle stream is separate from the initialisation stream.
             var r = SplitMix64(seed: config.seed ^ 0x5348_5546_464C_4531)
             st.nextRNG = r.next()
             best = params
         }
         state = st
-        model = try Model(arch: config.arch, patch: config.patches.size, params: params, threads: config.threads, micro: config.micro)
+        if config.arch.isFSRCNN {
+            model = try FSRCNNModel(arch: config.arch, geometry: try config.fsrcnnGeometry(), params: params,
+                                    threads: config.threads, batch: config.batch)
+        } else {
+            model = try Model(arch: config.arch, patch: config.patches.size, params: params, threads: config.threads,
+                              micro: config.micro)
+        }
     }
 
     public var stepsPerEpoch: Int { config.stepsPerEpoch ?? max(1, data.count / config.batch) }
@@ -137,11 +171,20 @@ public final class Trainer {
     /// Mean val PSNR of `params` (default: current) under the benchmark protocol; nil without validation images.
     public func validatePSNR(_ params: [Float]? = nil) throws -> Double? {
         guard !validation.isEmpty else { return nil }
-        let net = PackedNetwork(Model.network(config.arch, params ?? model.params))
+        let p = params ?? model.params
         var sum = 0.0
-        for v in validation {
-            let sr = try net.forward(v.bicubic, options: ForwardOptions(threads: config.threads))
-            sum += Metrics.psnr(sr, v.hr, shave: config.scale)
+        if config.arch.isFSRCNN {
+            let m = FSRCNNModel.model(config.arch, p, scale: config.scale)
+            for v in validation {
+                let sr = try m.forward(v.lr, threads: config.threads)
+                sum += Metrics.psnr(sr, v.hr, shave: config.scale)
+            }
+        } else {
+            let net = PackedNetwork(Model.network(config.arch, p))
+            for v in validation {
+                let sr = try net.forward(v.bicubic, options: ForwardOptions(threads: config.threads))
+                sum += Metrics.psnr(sr, v.hr, shave: config.scale)
+            }
         }
         return sum / Double(validation.count)
     }
@@ -174,11 +217,12 @@ public final class Trainer {
     }
 
     /// The weights file contents: best parameters (or current ones without validation) with metadata.
-    public func network(best useBest: Bool = true) -> Network {
+    public func weights(best useBest: Bool = true) -> SRModel {
         let fmt = ISO8601DateFormatter()
         var md: [String: String] = [
             "scale": String(config.scale),
             "architecture": config.arch.name,
+            "family": (config.arch.family ?? .srcnn).rawValue,
             "colour": "Y of BT.601 studio-range YCbCr (MATLAB rgb2ycbcr), values 0...1",
             "training_set": config.dataset,
             "epochs": String(state.epoch),
@@ -197,7 +241,19 @@ public final class Trainer {
         if let p = state.bestPSNR, useBest { md["val_psnr"] = String(format: "%.3f", p); md["best_epoch"] = String(state.bestEpoch) }
         if let b = state.bicubicPSNR { md["val_bicubic_psnr"] = String(format: "%.3f", b) }
         if let f = config.initFrom { md["init_from"] = f }
-        return Model.network(config.arch, useBest && state.bestPSNR != nil ? best : model.params, metadata: md)
+        let p = useBest && state.bestPSNR != nil ? best : model.params
+        if config.arch.isFSRCNN {
+            md["patch_size"] = "\(config.patches.size) (LR)"
+            md["patch_stride"] = "\(config.patches.stride) (LR)"
+            return .fsrcnn(FSRCNNModel.model(config.arch, p, scale: config.scale, metadata: md))
+        }
+        return .srcnn(Model.network(config.arch, p, metadata: md))
+    }
+
+    /// SRCNN runs' weights as an engine network.
+    public func network(best useBest: Bool = true) -> Network {
+        guard case .srcnn(let n) = weights(best: useBest) else { preconditionFailure("not an SRCNN run") }
+        return n
     }
 
     public enum Stop: Equatable { case finished, maxSteps, cancelled }
@@ -246,7 +302,7 @@ public final class Trainer {
                 if state.stepInEpoch > 0, let stop = try stopNow(t0) { return stop }
                 let first = state.stepInEpoch * N
                 let idx = (first..<(first + N)).map { perm[$0 % perm.count] }
-                data.gather(idx[...], inputs: &bi, labels: &bl)
+                data.gather(idx[...], inputs: &bi, labels: &bl, seed: state.epochRNG ^ UInt64(state.step))
                 let mse = model.step(inputs: bi, labels: bl, batch: N)
                 optimizer.step(params: &model.params, grads: model.grads)
                 guard mse.isFinite else { throw SRCNNError.invalidArgument("training diverged (loss \(mse)) at step \(state.step)") }
@@ -294,7 +350,7 @@ public final class Trainer {
 
     /// Best weights, CSV and SVG for the history so far.
     public func writeOutputs() throws {
-        if let w = outputs.weights { try network().write(to: w) }
+        if let w = outputs.weights { try writeFileAtomically(weights().safetensorsBytes(), to: w) }
         if let c = outputs.csv { try atomicWriteText(csv(), to: c) }
         if let s = outputs.svg { try atomicWriteText(svg(), to: s) }
     }

@@ -7,7 +7,7 @@ extension TrainConfig {
     public func validate() throws {
         func bad(_ m: String) -> SRCNNError { .invalidArgument(m) }
         // The checkpoint's JSON bypasses Architecture's own checks: repeat them, plus sizes we can run.
-        _ = try Architecture(kernels: arch.kernels, filters: arch.filters)
+        _ = try Architecture(kernels: arch.kernels, filters: arch.filters, family: arch.family ?? .srcnn)
         guard arch.kernels.count <= 16, arch.kernels.allSatisfy({ $0 <= 31 }), arch.filters.allSatisfy({ $0 <= 1024 }) else {
             throw bad("architecture \(arch.name) is out of range (at most 16 layers, kernels up to 31, 1024 filters)")
         }

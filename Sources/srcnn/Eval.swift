@@ -11,7 +11,9 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Folder of HR images (e.g. ../shared/data/Set5).") var set: String
     @Option(help: "Integer scale factor (2, 3, 4, ...).") var scale: Int
-    @Option(help: "Weights to evaluate (repeatable); default: the shipped model for the scale.") var weights: [String] = []
+    @Option(help: "Weights to evaluate (repeatable, either family).") var weights: [String] = []
+    @Option(help: "Shipped models to evaluate (repeatable: srcnn, fsrcnn); default: srcnn unless --weights is given.")
+    var model: [String] = []
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @OptionGroup var common: CommonOptions
 
@@ -23,8 +25,10 @@ struct Eval: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let files = try ImageFolders.list(set)
-            let paths = weights.isEmpty ? [try Models.resolve(nil, scale: Double(scale))] : weights
-            let nets = try paths.map { PackedNetwork(try Network(contentsOf: $0)) }
+            let shipped = model.isEmpty && weights.isEmpty ? ["srcnn"] : model
+            let paths = try shipped.map { try Models.resolve(nil, model: $0, scale: Double(scale)) } + weights
+            let models = try paths.map { try SRModel(contentsOf: $0) }
+            let nets = models.map { m -> PackedNetwork? in if case .srcnn(let n) = m { return PackedNetwork(n) }; return nil }
             let names = ["bicubic"] + paths.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
             var rows: [(name: String, scores: [ProtocolScore])] = []
             let bar = ProgressLine("eval \(URL(fileURLWithPath: set).lastPathComponent) x\(scale)", quiet: common.quiet)
@@ -34,10 +38,15 @@ struct Eval: ParsableCommand {
                 guard hrY.width >= 2 * scale, hrY.height >= 2 * scale else {
                     throw SRCNNError.invalidArgument("'\(file)' is too small for x\(scale)")
                 }
-                let (hr, bic) = BenchmarkProtocol.degrade(hrY, scale: scale)
+                let (hr, lr, bic) = BenchmarkProtocol.degradeKeepingLR(hrY, scale: scale)
                 var scores = [BenchmarkProtocol.score(bic, hr: hr, scale: scale)]
-                for net in nets {
-                    let sr = try net.forward(bic, options: common.forwardOptions)
+                for (m, net) in zip(models, nets) {
+                    let sr: Plane
+                    if let net {
+                        sr = try net.forward(bic, options: common.forwardOptions)
+                    } else if case .fsrcnn(let f) = m {
+                        sr = try f.upscale([lr], width: hr.width, height: hr.height, threads: common.threads)[0]
+                    } else { preconditionFailure("unreachable") }
                     scores.append(BenchmarkProtocol.score(sr, hr: hr, scale: scale))
                 }
                 rows.append((URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent, scores))

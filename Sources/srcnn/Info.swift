@@ -1,4 +1,4 @@
-// `srcnn info FILE`: what a weights file holds.
+// `srcnn info FILE`: what a weights file holds (either family).
 import ArgumentParser
 import Foundation
 import SRCNN
@@ -11,23 +11,40 @@ struct Info: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let net = try Network(contentsOf: file)
+            let model = try SRModel(contentsOf: file)
             print("file:              \(file)")
-            print("architecture:      \(net.architecture)")
-            print("layers:            \(net.layers.count)")
-            for (i, l) in net.layers.enumerated() {
-                let act = i == net.layers.count - 1 ? "linear" : "ReLU"
-                print("  conv\(i + 1):           \(l.kernel)x\(l.kernel), \(l.inChannels) -> \(l.outChannels), \(act), \(l.parameterCount) params")
+            print("family:            \(model.familyName)")
+            print("architecture:      \(model.description)")
+            switch model {
+            case .srcnn(let net):
+                print("layers:            \(net.layers.count)")
+                for (i, l) in net.layers.enumerated() {
+                    let act = i == net.layers.count - 1 ? "linear" : "ReLU"
+                    print("  conv\(i + 1):           \(l.kernel)x\(l.kernel), \(l.inChannels) -> \(l.outChannels), \(act), \(l.parameterCount) params")
+                }
+                print("runs on:           the bicubic-upscaled image (same size in and out)")
+                print("parameters:        \(net.parameterCount)")
+                print("receptive field:   \(2 * net.receptiveRadius + 1)x\(2 * net.receptiveRadius + 1) (radius \(net.receptiveRadius))")
+                print("FLOPs per pixel:   \(net.flopsPerPixel)")
+            case .fsrcnn(let m):
+                print("layers:            \(m.body.count + 1)")
+                for (i, l) in m.body.enumerated() {
+                    print("  conv\(i + 1):           \(l.kernel)x\(l.kernel), \(l.inChannels) -> \(l.outChannels), PReLU, \(l.parameterCount + l.outChannels) params")
+                }
+                let d = m.deconv
+                print("  deconv:          \(d.kernel)x\(d.kernel) transposed, stride \(m.scale), \(d.inChannels) -> 1, linear, \(d.parameterCount) params")
+                print("runs on:           the low-resolution image (x\(m.scale) out)")
+                print("parameters:        \(m.parameterCount)")
+                let perOut = Double(2 * m.macsPerInputPixel) / Double(m.scale * m.scale)
+                print("FLOPs per pixel:   \(Int(perOut.rounded())) (per output pixel; \(2 * m.macsPerInputPixel) per input pixel)")
             }
-            print("parameters:        \(net.parameterCount)")
-            print("receptive field:   \(2 * net.receptiveRadius + 1)x\(2 * net.receptiveRadius + 1) (radius \(net.receptiveRadius))")
-            print("FLOPs per pixel:   \(net.flopsPerPixel)")
-            print("scale:             \(net.scale.map { String(format: "%g", $0) } ?? "not stated")")
+            print("scale:             \(model.scale.map { String(format: "%g", $0) } ?? "not stated")")
+            let metadata = model.metadata
             // Metadata is the file author's text: control characters (terminal escapes, line breaks that would
             // forge lines) are shown escaped, never sent to the terminal.
-            for key in net.metadata.keys.sorted() where key != "scale" {
+            for key in metadata.keys.sorted() where key != "scale" && key != "family" {
                 let k = printable(key)
-                print("\(k + ":")\(String(repeating: " ", count: max(1, 19 - k.count - 1)))\(printable(net.metadata[key]!))")
+                print("\(k + ":")\(String(repeating: " ", count: max(1, 19 - k.count - 1)))\(printable(metadata[key]!))")
             }
         }
     }

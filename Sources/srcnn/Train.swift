@@ -12,8 +12,10 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train SRCNN weights (presets: seed, paper-955, paper-915; any architecture with --layers/--filters).")
 
-    @Option(help: "Preset: seed (9-3-5 128/64, Adam 3e-4, batch 64, patches 32/16, x2), paper-955, paper-915 (SGD, 33/14, x3).")
-    var preset: String = "seed"
+    @Option(help: "Preset: seed (9-3-5 128/64, Adam 3e-4, batch 64, patches 32/16, x2), paper-955, paper-915 (SGD, 33/14, x3), fsrcnn (FSRCNN(56,12,4) x3).")
+    var preset: String?
+    @Option(help: "Model family: srcnn or fsrcnn (fsrcnn: the fsrcnn preset; patches are LR pixels, sized for --scale).")
+    var family: String?
     @Option(help: "Folder of HR training images (default: ../shared/data/T91 beside the package).") var data: String?
     @Option(help: "Folder of validation images (default: ../shared/data/Set5 beside the package, if present).") var val: String?
     @Flag(help: "No validation (the last weights are saved instead of the best).") var noVal = false
@@ -79,7 +81,13 @@ struct Train: ParsableCommand {
                 let ck = try Checkpoint(contentsOf: resume)
                 config = ck.config; resumed = ck
             } else {
-                config = try TrainConfig.preset(preset)
+                guard family == nil || ModelFamily(rawValue: family!) != nil else {
+                    throw ValidationError("--family is srcnn or fsrcnn")
+                }
+                config = try TrainConfig.preset(preset ?? (family == "fsrcnn" ? "fsrcnn" : "seed"))
+                if let family, config.arch.isFSRCNN != (family == "fsrcnn") {
+                    throw ValidationError("--family \(family) does not match the preset \(preset ?? "")")
+                }
             }
             try apply(&config)
             // Validation set: --no-val / --val win; a resumed run keeps the one its checkpoint recorded.
@@ -110,11 +118,18 @@ struct Train: ParsableCommand {
             }
             let dataDir = config.dataset
             let t0 = Date()
-            var set = PatchSet(size: config.patches.size, border: config.arch.border)
+            let geometry = config.arch.isFSRCNN ? try config.fsrcnnGeometry() : nil
+            var set = geometry.map { PatchSet(fsrcnn: $0, flips: config.patches.flips) }
+                ?? PatchSet(size: config.patches.size, border: config.arch.border)
             let files = try ImageFolders.list(dataDir)
             for f in files {
                 let img = try ImageFile.load(f)
-                set.add(hrLuma: BenchmarkProtocol.hrLuma(img.planes), scale: config.scale, settings: config.patches)
+                let y = BenchmarkProtocol.hrLuma(img.planes)
+                if let geometry {
+                    set.addLowResolution(hrLuma: y, geometry: geometry, settings: config.patches)
+                } else {
+                    set.add(hrLuma: y, scale: config.scale, settings: config.patches)
+                }
             }
             let mb = Double(set.inputs.count + set.labels.count) * 4 / 1e6
             print(String(format: "data: %d images from %@ -> %d patches %dx%d (labels %dx%d), %.0f MB, %.1fs",
@@ -130,7 +145,12 @@ struct Train: ParsableCommand {
             }
             var initial: [Float]? = nil
             if let i = self.`init`, resume == nil {
-                initial = try Model.parameters(from: try Network(contentsOf: i), arch: config.arch)
+                switch try SRModel(contentsOf: i) {
+                case .srcnn(let n) where !config.arch.isFSRCNN: initial = try Model.parameters(from: n, arch: config.arch)
+                case .fsrcnn(let m) where config.arch.isFSRCNN:
+                    initial = try FSRCNNModel.parameters(from: m, arch: config.arch)
+                case let m: throw SRCNNError.invalidArgument("--init \(i) holds \(m.description), training \(config.arch.name)")
+                }
             }
             let trainer = try Trainer(config: config, data: set, validation: valImages, outputs: outs,
                                       initial: initial, resume: resume)
@@ -155,9 +175,13 @@ struct Train: ParsableCommand {
             let fs = try (filters ?? c.arch.filters.map(String.init).joined(separator: ",")).split(separator: ",").map {
                 guard let v = Int($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--filters wants e.g. 64,32") }; return v
             }
-            c.arch = try Architecture(kernels: ks, filters: fs)
+            c.arch = try Architecture(kernels: ks, filters: fs, family: c.arch.family ?? .srcnn)
         }
-        if let scale { guard (2...8).contains(scale) else { throw ValidationError("--scale must be 2...8") }; c.scale = scale }
+        if let scale {
+            guard (2...8).contains(scale) else { throw ValidationError("--scale must be 2...8") }
+            if c.arch.isFSRCNN, c.scale != scale { c.setFSRCNNPatch(forScale: scale) }
+            c.scale = scale
+        }
         if let patch { c.patches.size = patch }
         if let stride { guard stride >= 1 else { throw ValidationError("--stride must be >= 1") }; c.patches.stride = stride }
         if flips { c.patches.flips = true }

@@ -17,10 +17,17 @@ struct Upscale: ParsableCommand {
     var scale: Double?
     @Option(help: "Exact output width in pixels (alone: height follows the aspect ratio).") var width: Int?
     @Option(help: "Exact output height in pixels (alone: width follows the aspect ratio).") var height: Int?
-    @Option(help: "Weights (.safetensors); default: the shipped model nearest the scale.") var weights: String?
+    @Option(help: ArgumentHelp("Shipped model: srcnn (SRCNN 9-5-5, the default) or fsrcnn (FSRCNN, faster).",
+                               discussion: "FSRCNN runs at its native scale (2, 3 or 4) and other factors (x1.5, an "
+                               + "exact 1000x750) run the nearest native scale at or above the factor, then MATLAB "
+                               + "bicubic down to the exact size."))
+    var model: String?
+    @Option(help: "Weights file (.safetensors, either family); default: the shipped --model for the scale.")
+    var weights: String?
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
+        if model != nil && weights != nil { throw ValidationError("give either --model or --weights, not both") }
         if scale != nil && (width != nil || height != nil) {
             throw ValidationError("give either --scale or --width/--height, not both")
         }
@@ -42,15 +49,15 @@ struct Upscale: ParsableCommand {
             let (w, h) = try targetSize(reader.width, reader.height)
             try SizeRule.checkOutput(width: w, height: h)
             let sx = Double(w) / Double(reader.width), sy = Double(h) / Double(reader.height)
-            let path = try Models.resolve(weights, scale: max(1, sx, sy))
-            let net = try Network(contentsOf: path)
-            let upscaler = Upscaler(network: net, options: common.forwardOptions)
+            let path = try Models.resolve(weights, model: model, scale: max(1, sx, sy))
+            let weightsModel = try SRModel(contentsOf: path)
             let bar = ProgressLine("upscale \(reader.width)x\(reader.height) -> \(w)x\(h)", quiet: common.quiet)
             // Ctrl-C / kill: remove the half-written temporary file, leave any existing output as it was.
             let signals = interruptHandlers()
             defer { signals.forEach { $0.cancel() } }
             // Streamed: the encoder pulls output rows, the upscaler pulls the input rows they need.
-            let stream = try UpscaleStream(upscaler, source: reader, width: w, height: h, progress: bar.handler)
+            let stream = try Models.stream(weightsModel, source: reader, width: w, height: h,
+                                           options: common.forwardOptions, progress: bar.handler)
             try ImageFile.write(to: output, width: w, height: h, channels: reader.channels, depth: reader.depth,
                                 metadata: reader, scale: (sx, sy), rows: stream.rows)
             bar.finish("(\(URL(fileURLWithPath: path).lastPathComponent))")

@@ -1,0 +1,164 @@
+// FSRCNN (Dong, Loy, Tang, ECCV 2016): convolutions with PReLU on the low-resolution Y, a transposed convolution out.
+
+/// FSRCNN(d, s, m) and kin: `body` convolutions, each followed by a PReLU with per-channel `slopes`, on the
+/// low-resolution grid (replicate padding per layer, as SRCNN's), then `deconv`, a transposed convolution with
+/// stride `scale` to one channel on the high-resolution grid.
+///
+/// The transposed convolution, exactly: with k = `deconv.kernel`, p = k/2 - (scale-1)/2 (integer division) and the
+/// last body layer's features f (d channels, H x W) extended beyond the border by replicating it,
+///
+///     out[Y, X] = b + sum_c sum_(y, x) w[c, Y - scale*y + p, X - scale*x + p] * f[c, clamp(y), clamp(x)]
+///
+/// over the (y, x) whose tap lies in 0..<k; the output is (scale*H) x (scale*W). `w` is stored (d, 1, k, k), as
+/// PyTorch's `ConvTranspose2d(d, 1, k, stride=scale, padding=p, output_padding=scale+2p-k)` stores it (that
+/// module, applied to f zero-padded instead of replicated, gives the same values away from the border). With this p
+/// the centre tap of LR pixel y lands on HR pixel scale*y + (scale-1)/2, the nearest to its centre.
+public struct FSRCNN: Equatable, Sendable {
+    public var body: [ConvLayer]
+    /// PReLU slopes for negative inputs, one array per body layer, one value per output channel.
+    public var slopes: [[Float]]
+    /// The transposed convolution: `inChannels` = the last body layer's outputs, `outChannels` = 1, weights
+    /// (inChannels, kernel, kernel) (the file's (d, 1, k, k)).
+    public var deconv: ConvLayer
+    /// The stride of `deconv`: the one factor these weights upscale by.
+    public var scale: Int
+    public var metadata: [String: String]
+
+    public init(body: [ConvLayer], slopes: [[Float]], deconv: ConvLayer, scale: Int, metadata: [String: String] = [:]) {
+        self.body = body; self.slopes = slopes; self.deconv = deconv; self.scale = scale; self.metadata = metadata
+    }
+
+    /// The `family` value in the weights' `__metadata__`.
+    public static let family = "fsrcnn"
+
+    /// The transposed convolution's offset p (see the type's documentation).
+    public var deconvPadding: Int { deconv.kernel / 2 - (scale - 1) / 2 }
+    /// LR pixels of context each body output sees per side (2 + 0 + 4x1 + 0 = 6 for FSRCNN(56,12,4)).
+    public var bodyRadius: Int { body.reduce(0) { $0 + $1.radius } }
+    public var parameterCount: Int {
+        body.reduce(0) { $0 + $1.parameterCount } + slopes.reduce(0) { $0 + $1.count } + deconv.parameterCount
+    }
+    /// Multiply-adds per LR pixel (the body, and each LR pixel's k x k x d contribution to the output).
+    public var macsPerInputPixel: Int {
+        body.reduce(0) { $0 + $1.macsPerPixel } + deconv.inChannels * deconv.kernel * deconv.kernel
+    }
+
+    /// e.g. "FSRCNN(56,12,4) x3": d = first body width, s = the shrunk width, m = the 3x3 mapping layers.
+    public var architecture: String {
+        let d = body.first?.outChannels ?? 0
+        let mapping = body.dropFirst().filter { $0.kernel > 1 }
+        let s = mapping.first?.inChannels ?? (body.count > 1 ? body[1].outChannels : d)
+        return "FSRCNN(\(d),\(s),\(mapping.count)) x\(scale)"
+    }
+
+    /// Throws `SRCNNError.invalidWeights` with one line naming the first problem found.
+    public func validate() throws {
+        guard !body.isEmpty else { throw SRCNNError.invalidWeights("FSRCNN: no body convolutions (conv1_w missing)") }
+        guard (2...8).contains(scale) else {
+            throw SRCNNError.invalidWeights("FSRCNN: the deconvolution stride (metadata scale) must be 2 to 8, got \(scale)")
+        }
+        guard slopes.count == body.count else {
+            throw SRCNNError.invalidWeights("FSRCNN: \(body.count) body layers but \(slopes.count) PReLU slope tensors")
+        }
+        try Network(layers: body + [ConvLayer(outChannels: 1, inChannels: body.last!.outChannels, kernel: 1,
+                                               weights: [Float](repeating: 0, count: body.last!.outChannels),
+                                               bias: [0])]).validate()
+        for (i, a) in slopes.enumerated() {
+            guard a.count == body[i].outChannels else {
+                throw SRCNNError.invalidWeights("prelu\(i + 1) holds \(a.count) slopes; conv\(i + 1) gives \(body[i].outChannels) channels")
+            }
+            if let bad = a.firstIndex(where: { !$0.isFinite }) {
+                throw SRCNNError.invalidWeights("prelu\(i + 1)[\(bad)] is \(a[bad]) (not finite)")
+            }
+        }
+        let d = body.last!.outChannels, k = deconv.kernel
+        guard k > 0, k % 2 == 1, k >= scale else {
+            throw SRCNNError.invalidWeights("deconv kernel is \(k)x\(k); it must be odd and at least the stride \(scale)")
+        }
+        guard deconv.inChannels == d, deconv.outChannels == 1 else {
+            throw SRCNNError.invalidWeights("deconv_w maps \(deconv.inChannels) channels to \(deconv.outChannels); "
+                                            + "conv\(body.count) gives \(d) and FSRCNN ends in 1 (Y)")
+        }
+        guard deconv.weights.count == d * k * k, deconv.bias.count == 1 else {
+            throw SRCNNError.invalidWeights("deconv_w/deconv_b hold \(deconv.weights.count)/\(deconv.bias.count) values, "
+                                            + "expected \(d)x1x\(k)x\(k) and 1")
+        }
+        if let bad = deconv.weights.firstIndex(where: { !$0.isFinite }) ?? deconv.bias.firstIndex(where: { !$0.isFinite }) {
+            throw SRCNNError.invalidWeights("deconv value \(bad) is not finite")
+        }
+    }
+
+    /// A randomly initialised model: He-normal body weights, slopes 0.25, deconvolution N(0, 0.001) (the paper's),
+    /// deterministic for a seed.
+    public static func random(d: Int = 56, s: Int = 12, m: Int = 4, scale: Int, seed: UInt64) -> FSRCNN {
+        var rng = SplitMix64(seed: seed)
+        func conv(_ cin: Int, _ cout: Int, _ k: Int, std: Double? = nil) -> ConvLayer {
+            let sd = std ?? (2.0 / Double(cin * k * k)).squareRoot()
+            return ConvLayer(outChannels: cout, inChannels: cin, kernel: k,
+                             weights: (0..<(cout * cin * k * k)).map { _ in Float(rng.nextGaussian() * sd) },
+                             bias: [Float](repeating: 0, count: cout))
+        }
+        var body = [conv(1, d, 5), conv(d, s, 1)]
+        for _ in 0..<m { body.append(conv(s, s, 3)) }
+        body.append(conv(s, d, 1))
+        let slopes = body.map { [Float](repeating: 0.25, count: $0.outChannels) }
+        let dc = conv(d, 1, 9, std: 0.001)
+        return FSRCNN(body: body, slopes: slopes, deconv: dc, scale: scale,
+                      metadata: ["family": family, "scale": String(scale)])
+    }
+}
+
+extension FSRCNN {
+    /// The plain reference: direct loops in Double on the LR plane (values 0...1), replicate padding per layer,
+    /// the transposed convolution as documented on the type. Output (scale*W) x (scale*H). Slow, obviously right.
+    public func forwardReference(_ lr: Plane) -> Plane {
+        let h = lr.height, w = lr.width
+        var maps: [[Double]] = [lr.data.map(Double.init)]
+        for (n, l) in body.enumerated() {
+            let p = l.radius
+            var out = [[Double]](repeating: [Double](repeating: 0, count: h * w), count: l.outChannels)
+            for o in 0..<l.outChannels {
+                let a = Double(slopes[n][o])
+                for y in 0..<h {
+                    for x in 0..<w {
+                        var acc = Double(l.bias[o])
+                        for c in 0..<l.inChannels {
+                            for r in 0..<l.kernel {
+                                let yy = min(h - 1, max(0, y + r - p))
+                                for q in 0..<l.kernel {
+                                    let xx = min(w - 1, max(0, x + q - p))
+                                    acc += Double(l.weight(o, c, r, q)) * maps[c][yy * w + xx]
+                                }
+                            }
+                        }
+                        out[o][y * w + x] = acc > 0 ? acc : a * acc
+                    }
+                }
+            }
+            maps = out
+        }
+        let s = scale, k = deconv.kernel, p = deconvPadding, H = s * h, W = s * w
+        var out = [Float](repeating: 0, count: H * W)
+        for Y in 0..<H {
+            for X in 0..<W {
+                var acc = Double(deconv.bias[0])
+                // y with 0 <= Y - s*y + p < k.
+                for y in ceilDiv(Y + p - k + 1, s)...floorDiv(Y + p, s) {
+                    let ky = Y - s * y + p, yy = min(h - 1, max(0, y))
+                    for x in ceilDiv(X + p - k + 1, s)...floorDiv(X + p, s) {
+                        let kx = X - s * x + p, xx = min(w - 1, max(0, x))
+                        for c in 0..<deconv.inChannels {
+                            acc += Double(deconv.weights[(c * k + ky) * k + kx]) * maps[c][yy * w + xx]
+                        }
+                    }
+                }
+                out[Y * W + X] = Float(acc)
+            }
+        }
+        return Plane(width: W, height: H, data: out)
+    }
+}
+
+/// Floor and ceiling of a / b for b > 0 and any a.
+@inlinable public func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+@inlinable public func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }

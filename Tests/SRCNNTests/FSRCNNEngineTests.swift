@@ -1,0 +1,119 @@
+// FSRCNN in the engine: weights files of both families through one entry point, bad FSRCNN files, bands
+// bit-identical to a whole-image run, native scale then bicubic for other factors.
+import XCTest
+@testable import SRCNN
+
+final class FSRCNNEngineTests: XCTestCase {
+    static let model = FSRCNN.random(d: 8, s: 4, m: 2, scale: 3, seed: 11)
+
+    func testBothFamiliesLoadThroughOneEntryPoint() throws {
+        let f = Self.model
+        guard case .fsrcnn(let back) = try SRModel(safetensors: f.safetensorsBytes()) else {
+            return XCTFail("FSRCNN file not read as FSRCNN")
+        }
+        XCTAssertEqual(back.body, f.body); XCTAssertEqual(back.slopes, f.slopes); XCTAssertEqual(back.deconv, f.deconv)
+        XCTAssertEqual(back.scale, 3)
+        // A file without `family` (every SRCNN file, ours and the authors') is SRCNN.
+        let net = randomNetwork([9, 1, 5], [8, 4], seed: 3)
+        guard case .srcnn(let n) = try SRModel(safetensors: net.safetensorsBytes()) else {
+            return XCTFail("SRCNN file not read as SRCNN")
+        }
+        XCTAssertEqual(n.layers, net.layers)
+        XCTAssertEqual(try SRModel(safetensors: f.safetensorsBytes()).description, "FSRCNN(8,4,2) x3")
+        // The SRCNN loader says what an FSRCNN file is instead of a shape error.
+        XCTAssertThrowsError(try Network(safetensors: f.safetensorsBytes())) { e in
+            XCTAssertTrue("\(e)".contains("fsrcnn weights, not SRCNN"), "\(e)")
+        }
+    }
+
+    /// Each bad file fails with one line that names the problem.
+    func testBadFSRCNNFilesGiveOneClearError() throws {
+        let f = Self.model
+        func tensors(_ m: FSRCNN) -> [String: Safetensors.Tensor] {
+            var t: [String: Safetensors.Tensor] = [:]
+            for (i, l) in m.body.enumerated() {
+                t["conv\(i + 1)_w"] = .init(shape: [l.outChannels, l.inChannels, l.kernel, l.kernel], values: l.weights)
+                t["conv\(i + 1)_b"] = .init(shape: [l.outChannels], values: l.bias)
+                t["prelu\(i + 1)"] = .init(shape: [l.outChannels], values: m.slopes[i])
+            }
+            t["deconv_w"] = .init(shape: [m.deconv.inChannels, 1, 9, 9], values: m.deconv.weights)
+            t["deconv_b"] = .init(shape: [1], values: m.deconv.bias)
+            return t
+        }
+        let md = ["family": "fsrcnn", "scale": "3"]
+        func check(_ t: [String: Safetensors.Tensor], _ meta: [String: String], _ expected: String,
+                   line: UInt = #line) {
+            XCTAssertThrowsError(try SRModel(safetensors: Safetensors.encode(t, metadata: meta)), line: line) { e in
+                let text = "\(e)"
+                XCTAssertTrue(text.contains(expected), "got: \(text)", line: line)
+                XCTAssertFalse(text.contains("\n"), "one line", line: line)
+            }
+        }
+        var t = tensors(f)
+        t["prelu2"] = nil
+        check(t, md, "prelu2 missing")
+        t = tensors(f)
+        t["prelu3"] = .init(shape: [3], values: [0.1, 0.2, 0.3])
+        check(t, md, "prelu3 has shape [3]")
+        check(tensors(f), ["family": "fsrcnn"], "integer metadata scale")
+        check(tensors(f), ["family": "fsrcnn", "scale": "2.5"], "integer metadata scale")
+        check(tensors(f), ["family": "fsrcnn", "scale": "1"], "stride (metadata scale) must be 2 to 8")
+        check(tensors(f), ["family": "fsrcnn", "scale": "12"], "stride (metadata scale) must be 2 to 8")
+        t = tensors(f)
+        t["deconv_w"] = .init(shape: [5, 1, 9, 9], values: [Float](repeating: 0, count: 5 * 81))
+        check(t, md, "deconv_w maps 5 channels")
+        t = tensors(f)
+        t["deconv_w"] = .init(shape: [8, 2, 9, 9], values: [Float](repeating: 0, count: 8 * 2 * 81))
+        check(t, md, "expected (d, 1, k, k)")
+        t = tensors(f)
+        t["deconv_b"] = nil
+        check(t, md, "deconv_b missing")
+        t = tensors(f)
+        t["conv3_w"] = .init(shape: [4, 5, 3, 3], values: [Float](repeating: 0, count: 180))
+        check(t, md, "conv3 takes 5 channels")
+        check(tensors(f), ["family": "esrgan"], "unknown model family 'esrgan'")
+    }
+
+    /// Bands of any height give the whole-image result bit for bit, at the native scale and at other sizes.
+    func testBandsAreBitIdenticalToAWholeImageRun() throws {
+        let m = Self.model
+        let cases: [(Int, Int, Int, Int, Int)] = [   // channels, w, h, out w, out h
+            (1, 13, 11, 39, 33), (3, 9, 14, 27, 42), (4, 10, 7, 15, 11), (2, 1, 1, 3, 3), (3, 12, 10, 20, 31),
+            (1, 5, 9, 60, 108),
+        ]
+        for (i, c) in cases.enumerated() {
+            let planes = (0..<c.0).map { randomPlane(width: c.1, height: c.2, seed: UInt64(i * 10 + $0)) }
+            let whole = try m.upscale(planes, width: c.3, height: c.4, bandRows: 100_000)
+            XCTAssertEqual(whole.count, c.0)
+            XCTAssertTrue(whole.allSatisfy { $0.width == c.3 && $0.height == c.4 })
+            for band in [1, 2, 5, 7, 16] {
+                for threads in [1, 2] {
+                    let got = try m.upscale(planes, width: c.3, height: c.4, threads: threads, bandRows: band)
+                    XCTAssertEqual(planesHash(got), planesHash(whole), "case \(i) band \(band) threads \(threads)")
+                }
+            }
+        }
+    }
+
+    /// At the native size Y is the network's output; elsewhere it is that output resized with MATLAB bicubic.
+    func testNativeScaleThenBicubicForOtherSizes() throws {
+        let m = Self.model
+        let y = randomPlane(width: 12, height: 8, seed: 5)
+        let native = try m.forward(y)
+        XCTAssertEqual(try m.upscale([y], width: 36, height: 24)[0].data, native.data)
+        let odd = try m.upscale([y], width: 20, height: 13)[0]
+        XCTAssertEqual(odd.data, Resize.bicubic(native, width: 20, height: 13).data)
+        // The band forward matches the reference within Float rounding.
+        let ref = m.forwardReference(y)
+        XCTAssertLessThan(zip(native.data, ref.data).map { abs($0 - $1) }.max()!, 1e-5)
+    }
+
+    func testChoosesTheSmallestNativeScaleAtOrAboveTheFactor() {
+        let ms = [2, 3, 4].map { FSRCNN.random(d: 4, s: 2, m: 1, scale: $0, seed: 1) }
+        XCTAssertEqual(FSRCNNStream.choose(ms, factor: 1.5)?.scale, 2)
+        XCTAssertEqual(FSRCNNStream.choose(ms, factor: 2)?.scale, 2)
+        XCTAssertEqual(FSRCNNStream.choose(ms, factor: 2.2)?.scale, 3)
+        XCTAssertEqual(FSRCNNStream.choose(ms, factor: 4)?.scale, 4)
+        XCTAssertEqual(FSRCNNStream.choose(ms, factor: 6)?.scale, 4)
+    }
+}
