@@ -1,5 +1,6 @@
-// FSRCNN's forward pass over a whole LR plane: channel-last maps, output channels in the inner loop, rows threaded.
+// FSRCNN's forward pass over LR rows: channel-last maps (channels padded to vectors of 8), kernels per family, rows threaded.
 import Dispatch
+import SRCNNKernelsAVX512
 
 extension FSRCNN {
     /// The forward pass on an LR Y plane (values 0...1): same result as `forwardReference` up to Float rounding,
@@ -40,10 +41,11 @@ extension FSRCNN {
         }
         let first = need.lowerBound - top
         var maps = Array(input.data[(first * w)..<((need.upperBound - top) * w)]), mapRows = need, channels = 1
+        var stride = 1
         for (n, l) in body.enumerated() {
-            maps = FSRCNN.conv(maps, rows: mapRows, width: w, imageHeight: h, channels: channels, layer: l,
-                               slopes: slopes[n], outRows: wanted[n], threads: threads)
-            mapRows = wanted[n]; channels = l.outChannels
+            maps = FSRCNN.conv(maps, rows: mapRows, width: w, imageHeight: h, channels: channels, inStride: stride,
+                               layer: l, slopes: slopes[n], outRows: wanted[n], threads: threads)
+            mapRows = wanted[n]; channels = l.outChannels; stride = (channels + 7) / 8 * 8
         }
         return deconvolve(maps, rows: mapRows, width: w, imageHeight: h, outRows: rows, threads: threads)
     }
@@ -57,52 +59,67 @@ extension FSRCNN {
     }
 
     /// One body layer: replicate padding at the image border, convolution, PReLU. `input` holds image rows
-    /// `rows` (w, cin channel-last per row); the result holds `outRows` (w, cout), which may read rows outside
-    /// `rows` only where the border clamps them back inside.
+    /// `rows` (w pixels of `inStride` floats, channels first); the result holds `outRows` (w pixels of
+    /// ceil(cout/8)*8 floats, the padding channels 0), which may read rows outside `rows` only where the border
+    /// clamps them back inside.
     static func conv(_ input: [Float], rows: Range<Int>, width w: Int, imageHeight H: Int, channels cin: Int,
-                     layer l: ConvLayer, slopes: [Float], outRows: Range<Int>, threads: Int) -> [Float] {
+                     inStride: Int, layer l: ConvLayer, slopes: [Float], outRows: Range<Int>,
+                     threads: Int) -> [Float] {
         let k = l.kernel, p = l.radius, cout = l.outChannels, h = outRows.count
-        // Weights as (ky, kx, c, o): the inner loop runs over contiguous output channels.
-        var wt = [Float](repeating: 0, count: k * k * cin * cout)
+        let V = (cout + 7) / 8, cs = 8 * V
+        // Weights as (ky, kx, c, o) with o padded to cs: the inner loop runs over vectors of output channels.
+        var wt = [Float](repeating: 0, count: k * k * cin * cs)
         for o in 0..<cout {
             for c in 0..<cin {
-                for r in 0..<k { for q in 0..<k { wt[((r * k + q) * cin + c) * cout + o] = l.weight(o, c, r, q) } }
+                for r in 0..<k { for q in 0..<k { wt[((r * k + q) * cin + c) * cs + o] = l.weight(o, c, r, q) } }
             }
         }
+        var bias = [Float](repeating: 0, count: cs), slope = [Float](repeating: 0, count: cs)
+        for o in 0..<cout { bias[o] = l.bias[o]; slope[o] = slopes[o] }
         let wp = w + 2 * p, hp = h + 2 * p
-        var padded = [Float](repeating: 0, count: hp * wp * cin)
-        for y in 0..<hp {
+        for y in [0, hp - 1] {
             let sy = min(H - 1, max(0, outRows.lowerBound + y - p))
             precondition(rows.contains(sy), "FSRCNN conv: row \(sy) is not in \(rows)")
-            for x in 0..<wp {
-                let sx = min(w - 1, max(0, x - p))
-                for c in 0..<cin { padded[(y * wp + x) * cin + c] = input[((sy - rows.lowerBound) * w + sx) * cin + c] }
-            }
         }
-        var out = [Float](repeating: 0, count: h * w * cout)
+        // 1x1 layers read the input as it is; wider kernels a replicate-padded copy (every float written).
+        let padded: [Float] = p == 0 && rows == outRows ? input : [Float](unsafeUninitializedCapacity: hp * wp * inStride) {
+            buf, done in
+            input.withUnsafeBufferPointer { ib in
+                let I = ib.baseAddress!, D = buf.baseAddress!
+                parallelRows(hp, threads: threads) { part in
+                    for y in part {
+                        let sy = min(H - 1, max(0, outRows.lowerBound + y - p))
+                        let srcRow = I + (sy - rows.lowerBound) * w * inStride
+                        for x in 0..<wp {
+                            let sx = min(w - 1, max(0, x - p))
+                            (D + (y * wp + x) * inStride).update(from: srcRow + sx * inStride, count: inStride)
+                        }
+                    }
+                }
+            }
+            done = hp * wp * inStride
+        }
+        // Every float is written by the kernels.
+        var out = [Float](unsafeUninitializedCapacity: h * w * cs) { _, done in done = h * w * cs }
+        let avx512 = CPUFeatures.bestKernels == .avx512
         padded.withUnsafeBufferPointer { pb in
-            wt.withUnsafeBufferPointer { wb in
-                l.bias.withUnsafeBufferPointer { bb in
-                    slopes.withUnsafeBufferPointer { sb in
-                        out.withUnsafeMutableBufferPointer { ob in
-                            let P = pb.baseAddress!, W = wb.baseAddress!, B = bb.baseAddress!, S = sb.baseAddress!
-                            let O = ob.baseAddress!
-                            parallelRows(h, threads: threads) { rows in
-                                for y in rows {
-                                    for x in 0..<w {
-                                        let acc = O + (y * w + x) * cout
-                                        acc.update(from: B, count: cout)
-                                        for r in 0..<k {
-                                            for q in 0..<k {
-                                                let src = P + ((y + r) * wp + x + q) * cin
-                                                let wk = W + (r * k + q) * cin * cout
-                                                for c in 0..<cin {
-                                                    let v = src[c], wc = wk + c * cout
-                                                    for o in 0..<cout { acc[o] += v * wc[o] }
-                                                }
-                                            }
-                                        }
-                                        for o in 0..<cout where acc[o] < 0 { acc[o] *= S[o] }
+            wt.withUnsafeBytes { wb in
+                bias.withUnsafeBytes { bb in
+                    slope.withUnsafeBytes { sb in
+                        out.withUnsafeMutableBytes { ob in
+                            let P = pb.baseAddress!, W = wb.baseAddress!.assumingMemoryBound(to: V8.self)
+                            let B = bb.baseAddress!.assumingMemoryBound(to: V8.self)
+                            let S = sb.baseAddress!.assumingMemoryBound(to: V8.self)
+                            let O = ob.baseAddress!.assumingMemoryBound(to: V8.self)
+                            parallelRows(h, threads: threads) { part in
+                                for y in part {
+                                    let src = P + y * wp * inStride, dst = O + y * w * V
+                                    if avx512 {
+                                        avx512FSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
+                                                            src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
+                                    } else {
+                                        genericFSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
+                                                             src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
                                     }
                                 }
                             }
@@ -114,38 +131,43 @@ extension FSRCNN {
         return out
     }
 
-    /// The transposed convolution (see the type's documentation): features of LR rows `rows` (w, d channel-last
-    /// per row) -> HR rows `outRows` (scale*w wide).
+    /// The transposed convolution (see the type's documentation): features of LR rows `rows` (w pixels of
+    /// ceil(d/8)*8 floats) -> HR rows `outRows` (scale*w wide).
     func deconvolve(_ f: [Float], rows: Range<Int>, width w: Int, imageHeight h: Int, outRows: Range<Int>,
                     threads: Int) -> Plane {
         let s = scale, k = deconv.kernel, p = deconvPadding, d = deconv.inChannels, W = s * w
-        var out = [Float](repeating: 0, count: outRows.count * W)
+        let V = (d + 7) / 8, cs = 8 * V
+        var out = [Float](unsafeUninitializedCapacity: outRows.count * W) { _, done in done = outRows.count * W }
         let b = deconv.bias[0], f0 = rows.lowerBound, Y0 = outRows.lowerBound
-        // Weights as (ky, kx, c).
-        var wt = [Float](repeating: 0, count: k * k * d)
-        for c in 0..<d { for r in 0..<k { for q in 0..<k { wt[(r * k + q) * d + c] = deconv.weights[(c * k + r) * k + q] } } }
-        f.withUnsafeBufferPointer { fb in
-            wt.withUnsafeBufferPointer { wb in
+        // Weights as (ky, kx, c) with c padded to cs.
+        var wt = [Float](repeating: 0, count: k * k * cs)
+        for c in 0..<d { for r in 0..<k { for q in 0..<k { wt[(r * k + q) * cs + c] = deconv.weights[(c * k + r) * k + q] } } }
+        // Per HR column X: the (feature column, tap column) pairs that reach it.
+        var cols: [(Int, Int)] = [], colStart = [0]
+        for X in 0..<W {
+            for x in ceilDiv(X + p - k + 1, s)...floorDiv(X + p, s) { cols.append((min(w - 1, max(0, x)), X - s * x + p)) }
+            colStart.append(cols.count)
+        }
+        let avx512 = CPUFeatures.bestKernels == .avx512
+        f.withUnsafeBytes { fb in
+            wt.withUnsafeBytes { wb in
                 out.withUnsafeMutableBufferPointer { ob in
-                    let F = fb.baseAddress!, Wt = wb.baseAddress!, O = ob.baseAddress!
+                    let F = fb.baseAddress!.assumingMemoryBound(to: V8.self)
+                    let Wt = wb.baseAddress!.assumingMemoryBound(to: V8.self), O = ob.baseAddress!
                     FSRCNN.parallelRows(outRows.count, threads: threads) { part in
                         for j in part {
                             let Y = Y0 + j
-                            let ylo = ceilDiv(Y + p - k + 1, s), yhi = floorDiv(Y + p, s)
-                            for X in 0..<W {
-                                let xlo = ceilDiv(X + p - k + 1, s), xhi = floorDiv(X + p, s)
-                                var acc: Float = b
-                                for y in ylo...yhi {
-                                    let ky = Y - s * y + p, yy = min(h - 1, max(0, y)) - f0
-                                    for x in xlo...xhi {
-                                        let kx = X - s * x + p, xx = min(w - 1, max(0, x))
-                                        let fv = F + (yy * w + xx) * d, wv = Wt + (ky * k + kx) * d
-                                        var dot: Float = 0
-                                        for c in 0..<d { dot += fv[c] * wv[c] }
-                                        acc += dot
-                                    }
-                                }
-                                O[j * W + X] = acc
+                            let pairs = (ceilDiv(Y + p - k + 1, s)...floorDiv(Y + p, s)).map { y in
+                                (min(h - 1, max(0, y)) - f0, Y - s * y + p)
+                            }
+                            if avx512 {
+                                avx512FSRCNNDeconvRow(width: W, features: F, featureWidth: w, vectors: V, weights: Wt,
+                                                      kernel: k, bias: b, rowsForY: pairs, rowCount: pairs.count,
+                                                      cols: cols, colStart: colStart, out: O + j * W)
+                            } else {
+                                genericFSRCNNDeconvRow(width: W, features: F, featureWidth: w, vectors: V, weights: Wt,
+                                                       kernel: k, bias: b, rowsForY: pairs, rowCount: pairs.count,
+                                                       cols: cols, colStart: colStart, out: O + j * W)
                             }
                         }
                     }

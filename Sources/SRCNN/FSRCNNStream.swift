@@ -28,8 +28,16 @@ public final class FSRCNNStream: UpscaleBands {
         return sorted.first { Double($0.scale) >= factor - 1e-9 } ?? sorted.last
     }
 
+    /// Output rows per band by default: about 4 M floats per feature map (the network recomputes ~16 LR rows of
+    /// halo per band, so taller bands waste less), at least 16 and at most 96 LR rows.
+    public static func defaultBandRows(_ model: FSRCNN, sourceWidth: Int, factor: Double) -> Int {
+        let d = model.body.map(\.outChannels).max() ?? 1
+        let lrRows = min(96, max(16, (4 << 20) / max(1, sourceWidth * ((d + 7) / 8 * 8))))
+        return max(1, Int((Double(lrRows) * factor).rounded()))
+    }
+
     public init(_ model: FSRCNN, source: ImageSource, width: Int, height: Int, threads: Int = 1,
-                bandRows: Int = 64, progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws {
+                bandRows: Int? = nil, progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws {
         guard (1...4).contains(source.channels) else {
             throw SRCNNError.invalidArgument("expected 1 to 4 channels, got \(source.channels)")
         }
@@ -40,7 +48,8 @@ public final class FSRCNNStream: UpscaleBands {
         self.model = model
         self.width = width; self.height = height; self.channels = source.channels
         self.threads = max(1, threads)
-        self.bandRows = max(1, bandRows)
+        self.bandRows = max(1, bandRows ?? FSRCNNStream.defaultBandRows(model, sourceWidth: source.width,
+                                                                         factor: Double(height) / Double(source.height)))
         self.progress = progress; self.cancel = cancel
         sourceHeight = source.height
         window = SourceWindow(source)
@@ -102,7 +111,7 @@ public final class FSRCNNStream: UpscaleBands {
 
 extension FSRCNN {
     /// Whole planes (1 = Y', 2 = Y'A, 3 = R'G'B', 4 = R'G'B'A, values 0...1) to the target size.
-    public func upscale(_ planes: [Plane], width: Int, height: Int, threads: Int = 1, bandRows: Int = 64,
+    public func upscale(_ planes: [Plane], width: Int, height: Int, threads: Int = 1, bandRows: Int? = nil,
                         progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> [Plane] {
         let source = PlaneSource(planes)
         let sink = PlaneSink(width: width, height: height, channels: source.channels)

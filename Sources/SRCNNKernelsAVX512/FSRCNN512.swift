@@ -1,0 +1,134 @@
+// FSRCNN's kernels for AVX-512 CPUs (256-bit vectors with FMA here): the body convolution over one output row and
+// the transposed convolution's dot products. The engine's generic copies (FSRCNNKernels.swift) are the reference.
+
+public typealias V8 = SIMD8<Float>
+
+/// One output row of a body layer, channel-last: for pixel x < n, out[x*V ..< x*V+V] = PReLU(bias + the sum over
+/// taps (r, q) < k and input channels c < cin of src[r*rowStride + (x+q)*csIn + c] * weights[((r*k+q)*cin+c)*V ...]).
+/// Output channels are padded to V vectors of 8 (the padding lanes' weights, bias and slopes are 0).
+public func avx512FSRCNNConvRow(n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int, src: UnsafePointer<Float>,
+                                weights: UnsafePointer<V8>, vectors V: Int, bias: UnsafePointer<V8>,
+                                slopes: UnsafePointer<V8>, out: UnsafeMutablePointer<V8>) {
+    var x0 = 0
+    if V <= 2 {
+        // Narrow layers (FSRCNN's 12-channel mapping): 4 pixels x 2 vectors of accumulators in registers.
+        while x0 + 4 <= n {
+            var a0 = bias[0], a1 = bias[0], a2 = bias[0], a3 = bias[0]
+            var b0 = V == 2 ? bias[1] : V8(), b1 = b0, b2 = b0, b3 = b0
+            for r in 0..<k {
+                for q in 0..<k {
+                    let s = src + r * rowStride + (x0 + q) * csIn
+                    var w = weights + (r * k + q) * cin * V
+                    for c in 0..<cin {
+                        let w0 = w[0]
+                        let v0 = V8(repeating: s[c]), v1 = V8(repeating: s[csIn + c])
+                        let v2 = V8(repeating: s[2 * csIn + c]), v3 = V8(repeating: s[3 * csIn + c])
+                        a0 = a0.addingProduct(v0, w0); a1 = a1.addingProduct(v1, w0)
+                        a2 = a2.addingProduct(v2, w0); a3 = a3.addingProduct(v3, w0)
+                        if V == 2 {
+                            let w1 = w[1]
+                            b0 = b0.addingProduct(v0, w1); b1 = b1.addingProduct(v1, w1)
+                            b2 = b2.addingProduct(v2, w1); b3 = b3.addingProduct(v3, w1)
+                        }
+                        w += V
+                    }
+                }
+            }
+            let acc = out + x0 * V
+            @inline(__always) func prelu(_ a: V8, _ v: Int) -> V8 { a.replacing(with: a * slopes[v], where: a .< 0) }
+            if V == 2 {
+                acc[0] = prelu(a0, 0); acc[1] = prelu(b0, 1); acc[2] = prelu(a1, 0); acc[3] = prelu(b1, 1)
+                acc[4] = prelu(a2, 0); acc[5] = prelu(b2, 1); acc[6] = prelu(a3, 0); acc[7] = prelu(b3, 1)
+            } else {
+                acc[0] = prelu(a0, 0); acc[1] = prelu(a1, 0); acc[2] = prelu(a2, 0); acc[3] = prelu(a3, 0)
+            }
+            x0 += 4
+        }
+    } else if V <= 8 {
+        // Wide layers (56 channels): one pixel, up to 8 vectors of accumulators in registers.
+        while x0 < n {
+            var a = (bias[0], V > 1 ? bias[1] : V8(), V > 2 ? bias[2] : V8(), V > 3 ? bias[3] : V8(),
+                     V > 4 ? bias[4] : V8(), V > 5 ? bias[5] : V8(), V > 6 ? bias[6] : V8(), V > 7 ? bias[7] : V8())
+            for r in 0..<k {
+                for q in 0..<k {
+                    let s = src + r * rowStride + (x0 + q) * csIn
+                    var w = weights + (r * k + q) * cin * V
+                    for c in 0..<cin {
+                        let b = V8(repeating: s[c])
+                        a.0 = a.0.addingProduct(b, w[0])
+                        if V > 1 { a.1 = a.1.addingProduct(b, w[1]) }
+                        if V > 2 { a.2 = a.2.addingProduct(b, w[2]) }
+                        if V > 3 { a.3 = a.3.addingProduct(b, w[3]) }
+                        if V > 4 { a.4 = a.4.addingProduct(b, w[4]) }
+                        if V > 5 { a.5 = a.5.addingProduct(b, w[5]) }
+                        if V > 6 { a.6 = a.6.addingProduct(b, w[6]) }
+                        if V > 7 { a.7 = a.7.addingProduct(b, w[7]) }
+                        w += V
+                    }
+                }
+            }
+            let acc = out + x0 * V
+            @inline(__always) func put(_ v: Int, _ x: V8) { acc[v] = x.replacing(with: x * slopes[v], where: x .< 0) }
+            put(0, a.0)
+            if V > 1 { put(1, a.1) }
+            if V > 2 { put(2, a.2) }
+            if V > 3 { put(3, a.3) }
+            if V > 4 { put(4, a.4) }
+            if V > 5 { put(5, a.5) }
+            if V > 6 { put(6, a.6) }
+            if V > 7 { put(7, a.7) }
+            x0 += 1
+        }
+    }
+    for x in x0..<n {
+        let acc = out + x * V
+        for v in 0..<V { acc[v] = bias[v] }
+        for r in 0..<k {
+            for q in 0..<k {
+                let s = src + r * rowStride + (x + q) * csIn
+                var w = weights + (r * k + q) * cin * V
+                for c in 0..<cin {
+                    let b = V8(repeating: s[c])
+                    for v in 0..<V { acc[v] = acc[v].addingProduct(b, w[v]) }
+                    w += V
+                }
+            }
+        }
+        for v in 0..<V {
+            let a = acc[v]
+            acc[v] = a.replacing(with: a * slopes[v], where: a .< 0)
+        }
+    }
+}
+
+/// One HR row of the transposed convolution: for X < W, out[X] = bias + the sum over the taps listed for X's
+/// phase of the dot of features f[(row(tap) * w + col(X, tap)) * V] with the tap's weights (both V vectors of 8).
+/// `rowsForY`: the (feature row offset, weight tap row) pairs of this HR row; `cols`: per X the (feature column,
+/// weight tap column) pairs, `colStart[X] ..< colStart[X+1]` into `cols`.
+public func avx512FSRCNNDeconvRow(width W: Int, features f: UnsafePointer<V8>, featureWidth w: Int, vectors V: Int,
+                                  weights: UnsafePointer<V8>, kernel k: Int, bias: Float,
+                                  rowsForY: UnsafePointer<(Int, Int)>, rowCount: Int,
+                                  cols: UnsafePointer<(Int, Int)>, colStart: UnsafePointer<Int>,
+                                  out: UnsafeMutablePointer<Float>) {
+    for X in 0..<W {
+        // Four independent sums (an FMA's latency would otherwise bound a single chain), added at the end.
+        var s0 = V8(), s1 = V8(), s2 = V8(), s3 = V8()
+        for i in 0..<rowCount {
+            let (fy, ky) = rowsForY[i]
+            for j in colStart[X]..<colStart[X + 1] {
+                let (fx, kx) = cols[j]
+                let a = f + (fy * w + fx) * V, b = weights + (ky * k + kx) * V
+                var v = 0
+                while v + 4 <= V {
+                    s0 = s0.addingProduct(a[v], b[v]); s1 = s1.addingProduct(a[v + 1], b[v + 1])
+                    s2 = s2.addingProduct(a[v + 2], b[v + 2]); s3 = s3.addingProduct(a[v + 3], b[v + 3])
+                    v += 4
+                }
+                if v < V { s0 = s0.addingProduct(a[v], b[v]) }
+                if v + 1 < V { s1 = s1.addingProduct(a[v + 1], b[v + 1]) }
+                if v + 2 < V { s2 = s2.addingProduct(a[v + 2], b[v + 2]) }
+            }
+        }
+        out[X] = bias + ((s0 + s1) + (s2 + s3)).sum()
+    }
+}
