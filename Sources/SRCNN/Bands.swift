@@ -92,3 +92,19 @@ public final class BandCutter {
         return out
     }
 }
+
+extension SRModel {
+    /// An upscale of `source` to `width` x `height` with these weights, as bands (SRCNN: `UpscaleStream`,
+    /// FSRCNN: `FSRCNNStream`; `options.threads` for both, `options.tileSize` for SRCNN).
+    public func bands(source: ImageSource, width: Int, height: Int, options: ForwardOptions = ForwardOptions(),
+                      progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> any UpscaleBands {
+        switch self {
+        case .srcnn(let net):
+            return try UpscaleStream(Upscaler(network: net, options: options), source: source, width: width,
+                                     height: height, progress: progress, cancel: cancel)
+        case .fsrcnn(let m):
+            return try FSRCNNStream(m, source: source, width: width, height: height, threads: options.threads,
+                                    progress: progress, cancel: cancel)
+        }
+    }
+}

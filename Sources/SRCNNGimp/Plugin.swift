@@ -44,7 +44,8 @@ public func srcnnPluginQuery() {
         (GIMP_PDB_IMAGE, "image", "Input image (it grows by the scale factor)"),
         (GIMP_PDB_DRAWABLE, "drawable", "The layer upscaled with bicubic + SRCNN (the rest of the image: GIMP's cubic scale)"),
         (GIMP_PDB_FLOAT, "scale", "Scale factor, 1 to 8 (any real value)"),
-        (GIMP_PDB_STRING, "weights", "SRCNN weights (.safetensors); \"\" = the shipped model nearest the scale"),
+        (GIMP_PDB_STRING, "weights", "Weights (.safetensors, SRCNN or FSRCNN); \"\" or \"srcnn\" = the shipped SRCNN "
+         + "model nearest the scale, \"fsrcnn\" = the shipped FSRCNN model for it"),
         (GIMP_PDB_INT32, "layers", "Layers enhanced with SRCNN { ACTIVE-LAYER (0): the drawable, ALL-LAYERS (1): every pixel layer, "
             + "inside layer groups too }; everything else follows the image's cubic scale"),
     ]
@@ -225,8 +226,15 @@ func weightsFolders() -> [String] { ShippedWeights.searchFolders([pluginFolder()
 /// Shipped models as (scale, path), sorted by scale.
 func shippedModels() -> [(scale: Double, path: String)] { ShippedWeights.find(in: weightsFolders()) }
 
+/// The weights file for the `weights` argument: "" or "srcnn" = the shipped SRCNN model nearest the scale,
+/// "fsrcnn" = the shipped FSRCNN model for it (the smallest native scale at or above it), else a file path.
 func resolveWeights(_ explicit: String, scale: Double) throws -> String {
-    do { return try ShippedWeights.resolve(explicit, scale: scale, folders: weightsFolders()) } catch {
+    do {
+        if let family = ModelFamily(rawValue: explicit.lowercased()) {
+            return try ShippedWeights.resolve(nil, family: family, scale: scale, folders: weightsFolders())
+        }
+        return try ShippedWeights.resolve(explicit, scale: scale, folders: weightsFolders())
+    } catch {
         throw PluginError(message: "\(error)")
     }
 }
@@ -293,17 +301,17 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
         targets = [drawable]
     }
     let path = try resolveWeights(settings.weights, scale: scale)
-    let network: Network
+    let model: SRModel
     do {
-        network = try Network(contentsOf: path)
-        try network.validate()
+        model = try SRModel(contentsOf: path)
     } catch {
         throw PluginError(message: "cannot use weights \(path): \(error)")
     }
     // Which model ran is said where the user looks (the progress bar) and in the log (scripts, tests).
     let modelName = path.split(separator: "/").last.map(String.init) ?? path
-    gimp_progress_init(size == nil ? "SRCNN upscale ×\(formatG(scale)) (\(modelName))…"
-                                    : "SRCNN upscale to \(newWidth)×\(newHeight) (\(modelName))…")
+    let family = model.familyName.uppercased()
+    gimp_progress_init(size == nil ? "\(family) upscale ×\(formatG(scale)) (\(modelName))…"
+                                    : "\(family) upscale to \(newWidth)×\(newHeight) (\(modelName))…")
     fputs("srcnn-upscale: ×\(formatG(scale)) with \(path)\n", stderr)
 
     // 1. Each layer's size after the image scale (nil: GIMP drops the layer, too small to survive the scale).
@@ -314,7 +322,6 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
 
     // 2. Exactly `srcnn upscale`, layer by layer: the engine's MATLAB bicubic of each plane (Y'/chroma, alpha)
     //    to the layer's final size, then SRCNN on Y (the long part; nothing has been written yet).
-    let upscaler = Upscaler(network: network)
     var results: [(layer: gint32, result: LayerResult)] = []
     var done = 0
     for item in work {
@@ -331,7 +338,7 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
             let source = try DrawableSource(item.layer, main: main)
             defer { source.close() }
             try runWithProgress(from: from, to: to, main: main) { progress in
-                try upscaler.upscale(source, into: result, width: w, height: h, progress: progress)
+                try model.bands(source: source, width: w, height: h, progress: progress).run(into: result)
             }
         }
         results.append((item.layer, result))

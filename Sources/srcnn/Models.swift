@@ -1,4 +1,4 @@
-// Where the CLI finds weights (an explicit file, or the shipped model of a family for the scale), and its streams.
+// Where the CLI finds weights: an explicit file, or the shipped model of a family for the scale.
 import Foundation
 import SRCNN
 import SRCNNHost
@@ -27,18 +27,5 @@ enum Models {
             throw SRCNNError.invalidArgument("unknown model '\(model!)' (shipped: srcnn, fsrcnn; or --weights FILE)")
         }
         return try ShippedWeights.resolve(explicit, family: family, scale: scale, folders: searchFolders)
-    }
-
-    /// An upscale of `source` to `width` x `height` with these weights, as bands.
-    static func stream(_ model: SRModel, source: ImageSource, width: Int, height: Int, options: ForwardOptions,
-                       progress: ProgressHandler?) throws -> any UpscaleBands {
-        switch model {
-        case .srcnn(let net):
-            return try UpscaleStream(Upscaler(network: net, options: options), source: source, width: width,
-                                     height: height, progress: progress)
-        case .fsrcnn(let m):
-            return try FSRCNNStream(m, source: source, width: width, height: height, threads: options.threads,
-                                    progress: progress)
-        }
     }
 }

@@ -56,8 +56,8 @@ struct Upscale: ParsableCommand {
             let signals = interruptHandlers()
             defer { signals.forEach { $0.cancel() } }
             // Streamed: the encoder pulls output rows, the upscaler pulls the input rows they need.
-            let stream = try Models.stream(weightsModel, source: reader, width: w, height: h,
-                                           options: common.forwardOptions, progress: bar.handler)
+            let stream = try weightsModel.bands(source: reader, width: w, height: h, options: common.forwardOptions,
+                                                progress: bar.handler)
             try ImageFile.write(to: output, width: w, height: h, channels: reader.channels, depth: reader.depth,
                                 metadata: reader, scale: (sx, sy), rows: stream.rows)
             bar.finish("(\(URL(fileURLWithPath: path).lastPathComponent))")

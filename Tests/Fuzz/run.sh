@@ -11,12 +11,17 @@ mkdir -p "$OUT/bin" "$OUT/crashes"
 S=Sources/SRCNN
 SAN=(-sanitize=fuzzer,address -parse-as-library -O)
 echo "fuzz: building harnesses"
+rm -f "$OUT/bin/json" "$OUT/bin/weights" "$OUT/bin/image"
 swiftc "${SAN[@]}" $S/JSON.swift Tests/Fuzz/fuzz_json.swift -o "$OUT/bin/json" 2>&1 | grep -v "Cannot export local symbol" || true
 swiftc "${SAN[@]}" $S/JSON.swift $S/Safetensors.swift $S/WeightsFile.swift $S/Network.swift $S/Progress.swift \
-  Tests/Fuzz/fuzz_weights.swift -o "$OUT/bin/weights" 2>&1 | grep -v "Cannot export local symbol" || true
-clang -g -O1 -fsanitize=fuzzer,address -ISources/CVipsIO/include $(pkg-config --cflags vips) \
-  Sources/CVipsIO/vips_io_*.c Tests/Fuzz/fuzz_image.c $(pkg-config --libs vips) -o "$OUT/bin/image" 2>&1 \
+  $S/FSRCNN.swift $S/Plane.swift Tests/Fuzz/fuzz_weights.swift -o "$OUT/bin/weights" 2>&1 \
   | grep -v "Cannot export local symbol" || true
+clang -g -O1 -fsanitize=fuzzer,address -ISources/CVipsIO/include $(pkg-config --cflags vips) \
+  Sources/CVipsIO/vips_io_*.c Tests/Fuzz/fuzz_image.c $(pkg-config --libs vips gmodule-2.0) -o "$OUT/bin/image" 2>&1 \
+  | grep -v "Cannot export local symbol" || true
+for h in json weights image; do
+  [ -x "$OUT/bin/$h" ] || { echo "fuzz: the $h harness did not build (errors above)"; exit 1; }
+done
 
 # Seed corpora from our own files.
 for h in json weights image; do rm -rf "$OUT/corpus/$h"; mkdir -p "$OUT/corpus/$h"; done
@@ -46,6 +51,18 @@ def write(path, dtype):
     h = json.dumps(header).encode()
     open(path, "wb").write(struct.pack("<Q", len(h)) + h + data)
 write(sys.argv[1] + "/tiny-f32.safetensors", "F32")
+# A tiny FSRCNN (5x5 1->2 PReLU, 1x1 2->2 PReLU, 3x3 deconvolution stride 2).
+shapes = {"conv1_w": [2, 1, 5, 5], "conv1_b": [2], "prelu1": [2], "conv2_w": [2, 2, 1, 1], "conv2_b": [2],
+          "prelu2": [2], "deconv_w": [2, 1, 3, 3], "deconv_b": [1]}
+header, data, off = {"__metadata__": {"family": "fsrcnn", "scale": "2"}}, b"", 0
+for name in sorted(shapes):
+    n = 1
+    for d in shapes[name]: n *= d
+    blob = struct.pack("<%df" % n, *[((i * 37) % 11 - 5) / 10 for i in range(n)])
+    header[name] = {"dtype": "F32", "shape": shapes[name], "data_offsets": [off, off + len(blob)]}
+    data += blob; off += len(blob)
+h = json.dumps(header).encode()
+open(sys.argv[1] + "/tiny-fsrcnn.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + data)
 write(sys.argv[1] + "/tiny-f16.safetensors", "F16")
 PY
 if command -v vips >/dev/null; then

@@ -105,14 +105,16 @@ final class GimpProfile {
     /// Runs each Script-Fu command as one `-b`, then quits; 120 s timeout so a hang fails instead of stalling.
     /// `display`: the X display plug-in dialogs may use (none by default: headless).
     /// `hiding`: a folder GIMP (and so the plug-in) sees as empty (see `HiddenFolder`).
-    func batch(_ commands: [String], display: String? = nil, hiding: String? = nil) throws -> GimpResult {
+    /// `environment`: extra variables for GIMP and the plug-in (e.g. SRCNN_WEIGHTS_DIR).
+    func batch(_ commands: [String], display: String? = nil, hiding: String? = nil,
+               environment: [String: String] = [:]) throws -> GimpResult {
         try GimpProfile.runGimp(commands.flatMap { ["-b", $0] } + ["-b", "(gimp-quit 0)"], profile: profile, home: root,
-                                display: display, hiding: hiding)
+                                display: display, hiding: hiding, environment: environment)
     }
 
     /// `fast`: without data (brushes, gradients...) and fonts, which the tests do not need (much quicker start).
     static func runGimp(_ args: [String], profile: URL, home: URL, fast: Bool = true, display: String? = nil,
-                        hiding: String? = nil) throws -> GimpResult {
+                        hiding: String? = nil, environment: [String: String] = [:]) throws -> GimpResult {
         let command = ["/usr/bin/timeout", "120", PluginPaths.gimpConsole, "-i"] + (fast ? ["-d", "-f"] : []) + args
         let (executable, arguments) = hiding.map { (HiddenFolder.unshare, HiddenFolder.arguments($0) + command) }
             ?? (command[0], Array(command.dropFirst()))
@@ -125,6 +127,7 @@ final class GimpProfile {
         env["PATH"] = "/usr/bin:/bin"
         env["LD_LIBRARY_PATH"] = nil
         env["WAYLAND_DISPLAY"] = nil
+        env.merge(environment) { $1 }
         let r = try runCapturing(executable, arguments, environment: env)
         return GimpResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }

@@ -90,6 +90,32 @@ final class PluginTests: XCTestCase {
         }
     }
 
+    /// FSRCNN weights through the plug-in (a file, and the "fsrcnn" name for the shipped model): the layer equals
+    /// `srcnn upscale` of the same file within one step of 1/255, at the native scale and at x2 (x3 then bicubic).
+    func testFSRCNNEqualsTheCLI() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        var model = FSRCNN.random(d: 8, s: 4, m: 1, scale: 3, seed: 5)
+        // Near an identity upsampler (a bicubic-like start), so the pixels are not all clamped.
+        model.deconv.weights = model.deconv.weights.map { $0 * 50 }
+        let folder = gimp.path("fsrcnn-weights")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let weights = folder + "/fsrcnn-x3.safetensors"
+        try writeFileAtomically(model.safetensorsBytes(), to: weights)
+        let input = try writeImage(gimp, name: "f.png", width: 30, height: 20, channels: 3, seed: 6)
+        let out3 = gimp.path("f3.png"), out2 = gimp.path("f2.png")
+        let r = try gimp.batch([upscaleCommand(input, out3, scale: "3.0", weights: weights),
+                                upscaleCommand(input, out2, scale: "2.0", weights: "fsrcnn")],
+                               environment: ["SRCNN_WEIGHTS_DIR": folder])
+        XCTAssertFalse(r.failed, r.stderr)
+        XCTAssertTrue(r.stderr.contains("fsrcnn-x3.safetensors"), r.stderr)
+        for (out, w, h) in [(out3, 90, 60), (out2, 60, 40)] {
+            let result = try ImageFile.load(out)
+            XCTAssertEqual([result.width, result.height, result.planes.count], [w, h, 3])
+            let cli = try cliUpscale(input, gimp.path("fcli-\(w).png"), width: w, height: h, weights: weights)
+            assertClose(result.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
+        }
+    }
+
     /// A leftover selection neither masks the result (before: SRCNN inside it, plain cubic outside, with a seam)
     /// nor is lost: the whole layer equals the CLI's, and the selection comes back scaled, as Scale Image leaves it.
     func testLeftoverSelectionDoesNotMaskTheResult() throws {
