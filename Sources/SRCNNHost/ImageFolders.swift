@@ -19,4 +19,13 @@ public enum ImageFolders {
         guard !files.isEmpty else { throw SRCNNError.io("no images (.png .bmp .jpg .tif .webp) in '\(dir)'") }
         return files
     }
+
+    /// (training, validation) from a sorted file list, for a validation set held out of the training data: every
+    /// 20th file (indices 19, 39, ...), or the last one of a folder under 20 images (none of a single image).
+    public static func holdOut(_ files: [String]) -> (train: [String], val: [String]) {
+        guard files.count >= 2 else { return (files, []) }
+        let picked = files.count >= 20 ? Set(stride(from: 19, to: files.count, by: 20)) : [files.count - 1]
+        return (files.indices.filter { !picked.contains($0) }.map { files[$0] },
+                files.indices.filter { picked.contains($0) }.map { files[$0] })
+    }
 }

@@ -17,7 +17,8 @@ struct Train: ParsableCommand {
     @Option(help: "Model family: srcnn or fsrcnn (fsrcnn: the fsrcnn preset; patches are LR pixels, sized for --scale).")
     var family: String?
     @Option(help: "Folder of HR training images (default: ../shared/data/T91 beside the package).") var data: String?
-    @Option(help: "Folder of validation images (default: ../shared/data/Set5 beside the package, if present).") var val: String?
+    @Option(help: "Folder of validation images (default: every 20th image of --data, held out of training: a test set such as Set5 must not pick the weights).")
+    var val: String?
     @Flag(help: "No validation (the last weights are saved instead of the best).") var noVal = false
     @Option(help: "Kernel sizes, e.g. 9-5-5.") var layers: String?
     @Option(help: "Hidden filter counts, e.g. 64,32.") var filters: String?
@@ -46,6 +47,9 @@ struct Train: ParsableCommand {
     @Option(help: "With --bench: OpenBLAS threads (default 1; the batch is split over --threads).") var blasThreads: Int = 1
     @Flag(help: "Measure training speed (patches/s, batch 64) of the seed model and 9-5-5, then exit.") var bench = false
     @Flag(name: .shortAndLong, help: "Only per-epoch lines.") var quiet = false
+
+    /// The default validation: images of the training folder set aside (recorded in the checkpoint as this text).
+    static let holdout = "held out of the training folder: every 20th image (the last under 20), not trained on"
 
     static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -96,7 +100,7 @@ struct Train: ParsableCommand {
             } else if let val {
                 config.validation = URL(fileURLWithPath: val).standardizedFileURL.path
             } else if resumed == nil || config.validation == nil {
-                config.validation = Train.sharedData("Set5") ?? ""
+                config.validation = Train.holdout
             }
             if let ck = resumed, let m = config.mismatchDescription(ck.config) {
                 throw SRCNNError.invalidArgument("checkpoint \(resume!) does not match: \(m)")
@@ -121,7 +125,8 @@ struct Train: ParsableCommand {
             let geometry = config.arch.isFSRCNN ? try config.fsrcnnGeometry() : nil
             var set = geometry.map { PatchSet(fsrcnn: $0, flips: config.patches.flips) }
                 ?? PatchSet(size: config.patches.size, border: config.arch.border)
-            let files = try ImageFolders.list(dataDir)
+            var files = try ImageFolders.list(dataDir), valFiles: [String] = []
+            if config.validation == Train.holdout { (files, valFiles) = ImageFolders.holdOut(files) }
             for f in files {
                 let img = try ImageFile.load(f)
                 let y = BenchmarkProtocol.hrLuma(img.planes)
@@ -136,12 +141,13 @@ struct Train: ParsableCommand {
                          files.count, dataDir, set.count, set.size, set.size, set.labelSide, set.labelSide, mb, Date().timeIntervalSince(t0)))
             var valImages: [ValidationImage] = []
             if let vdir = config.validation, !vdir.isEmpty {
-                for f in try ImageFolders.list(vdir) {
+                if vdir != Train.holdout { valFiles = try ImageFolders.list(vdir) }
+                for f in valFiles {
                     let img = try ImageFile.load(f)
                     valImages.append(ValidationImage(name: URL(fileURLWithPath: f).lastPathComponent,
                                                      hrLuma: BenchmarkProtocol.hrLuma(img.planes), scale: config.scale))
                 }
-                print("validation: \(valImages.count) images from \(vdir)")
+                print("validation: \(valImages.count) images from \(vdir == Train.holdout ? "\(dataDir) (\(vdir))" : vdir)")
             }
             var initial: [Float]? = nil
             if let i = self.`init`, resume == nil {

@@ -209,3 +209,16 @@ final class TrainOptionCLITests: XCTestCase {
         }
     }
 }
+
+final class HoldOutTests: XCTestCase {
+    /// The default validation is images of the training folder set aside, never trained on.
+    func testDefaultValidationIsHeldOutOfTheTrainingFolder() {
+        let files = (0..<45).map { String(format: "img%02d.png", $0) }
+        let (train, val) = ImageFolders.holdOut(files)
+        XCTAssertEqual(val, ["img19.png", "img39.png"])
+        XCTAssertEqual(train.count, 43)
+        XCTAssertTrue(Set(train).isDisjoint(with: val))
+        XCTAssertEqual(ImageFolders.holdOut(["a", "b", "c"]).val, ["c"])
+        XCTAssertEqual(ImageFolders.holdOut(["a"]).val, [])
+    }
+}
