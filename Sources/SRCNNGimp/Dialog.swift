@@ -5,6 +5,12 @@ import Glibc
 import SRCNNGimpUI
 import SRCNNHost
 
+/// The shipped models the dialog lists, SRCNN first, each with what it is ("SRCNN 9-5-5 ×2", "FSRCNN ×3 — fast").
+func dialogModels() -> [(path: String, label: String)] {
+    ShippedWeights.find(in: weightsFolders()).map { ($0.path, "SRCNN 9-5-5 ×\(formatG($0.scale))") }
+        + ShippedWeights.find(in: weightsFolders(), family: .fsrcnn).map { ($0.path, "FSRCNN ×\(formatG($0.scale)) — fast") }
+}
+
 /// The user's choice, nil when cancelled.
 func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
     var values = SRCNNDialogValues()
@@ -12,21 +18,29 @@ func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
     values.all_layers = settings.allLayers ? 1 : 0
     values.scaled_side = { side, scale in Int32(SizeRule.side(Int(side), scale: scale)) }
     values.nearest_model = { scale in
-        let models = shippedModels()
         guard let path = ShippedWeights.nearest(to: scale, in: weightsFolders()) else { return -1 }
-        return Int32(models.firstIndex { $0.path == path } ?? -1)
+        return Int32(dialogModels().firstIndex { $0.path == path } ?? -1)
+    }
+    values.fast_model = { scale in
+        guard let path = try? ShippedWeights.resolve(nil, family: .fsrcnn, scale: scale, folders: weightsFolders())
+        else { return -1 }
+        return Int32(dialogModels().firstIndex { $0.path == path } ?? -1)
     }
     withUnsafeMutableBytes(of: &values.weights) { buf in
         let bytes = Array(settings.weights.utf8.prefix(buf.count - 1))
         buf.copyBytes(from: bytes + [0])
     }
-    let models = shippedModels()
-    var paths = models.map { strdup($0.path) }
-    defer { paths.forEach { free($0) } }
-    var scales = models.map(\.scale)
+    let models = dialogModels()
+    var paths = models.map { strdup($0.path) }, labels = models.map { strdup($0.label) }
+    defer { (paths + labels).forEach { free($0) } }
     let result = paths.withUnsafeMutableBufferPointer { p in
-        p.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, p.count)) { cp in
-            srcnn_dialog_run(&values, gimp_image_width(image), gimp_image_height(image), cp, &scales, Int32(models.count))
+        labels.withUnsafeMutableBufferPointer { l in
+            p.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, p.count)) { cp in
+                l.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, l.count)) { cl in
+                    srcnn_dialog_run(&values, gimp_image_width(image), gimp_image_height(image), cp, cl,
+                                     Int32(models.count))
+                }
+            }
         }
     }
     switch result {

@@ -223,8 +223,6 @@ func pluginFolder() -> String {
 /// Folders searched for shipped weights (srcnn-x2.safetensors, ...).
 func weightsFolders() -> [String] { ShippedWeights.searchFolders([pluginFolder() + "/weights"]) }
 
-/// Shipped models as (scale, path), sorted by scale.
-func shippedModels() -> [(scale: Double, path: String)] { ShippedWeights.find(in: weightsFolders()) }
 
 /// The weights file for the `weights` argument: "" or "srcnn" = the shipped SRCNN model nearest the scale,
 /// "fsrcnn" = the shipped FSRCNN model for it (the smallest native scale at or above it), else a file path.

@@ -12,9 +12,13 @@ typedef struct {
   GtkAdjustment *scale;
   int n_models;
   int (*nearest_model)(double);
+  int (*fast_model)(double);
   const char *const *models;
-  const double *model_scales;
+  const char *const *model_labels;
   GtkWidget *uses_label;
+  // Combo rows: 0 SRCNN automatic, then FSRCNN automatic when shipped (has_fast), the shipped models from
+  // first_model on, and "Other file" last.
+  int has_fast, first_model, other;
 } DialogState;
 
 static const char *base_name(const char *path) {
@@ -22,17 +26,22 @@ static const char *base_name(const char *path) {
   return b ? b + 1 : path;
 }
 
-// Which file the current choice runs: "Automatic" names the shipped model it picks for the scale.
+static int is_shipped(DialogState *s, int choice) {
+  return choice >= s->first_model && choice < s->first_model + s->n_models;
+}
+
+// Which file the current choice runs: an automatic choice names the shipped model it picks for the scale.
 static void update_uses(DialogState *s) {
   char text[SRCNN_DIALOG_PATH_MAX + 96];
   int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s->combo));
-  if (choice == 0) {
-    int m = s->nearest_model(gtk_adjustment_get_value(s->scale));
-    if (m >= 0) snprintf(text, sizeof text, "Uses %s (shipped ×%g model, follows the scale)", base_name(s->models[m]),
-                         s->model_scales[m]);
+  if (choice == 0 || (s->has_fast && choice == 1)) {
+    double f = gtk_adjustment_get_value(s->scale);
+    int m = choice == 0 ? s->nearest_model(f) : s->fast_model(f);
+    if (m >= 0) snprintf(text, sizeof text, "Uses %s (%s, follows the scale)", base_name(s->models[m]),
+                         s->model_labels[m]);
     else snprintf(text, sizeof text, "No shipped model found: choose a weights file");
-  } else if (choice >= 1 && choice <= s->n_models) {
-    snprintf(text, sizeof text, "Uses %s (until the scale changes)", base_name(s->models[choice - 1]));
+  } else if (is_shipped(s, choice)) {
+    snprintf(text, sizeof text, "Uses %s (until the scale changes)", base_name(s->models[choice - s->first_model]));
   } else {
     gchar *f = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(s->chooser));
     if (f) snprintf(text, sizeof text, "Uses %s (kept for every scale)", base_name(f));
@@ -49,7 +58,11 @@ static void model_changed(GtkComboBox *combo, DialogState *s) { (void) combo; up
 static void scale_changed(GtkAdjustment *adj, DialogState *s) {
   (void) adj;
   int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s->combo));
-  if (choice >= 1 && choice <= s->n_models) gtk_combo_box_set_active(GTK_COMBO_BOX(s->combo), 0);
+  if (is_shipped(s, choice)) {
+    // Back to the automatic choice of the same family.
+    int fast = strncmp(s->model_labels[choice - s->first_model], "FSRCNN", 6) == 0;
+    gtk_combo_box_set_active(GTK_COMBO_BOX(s->combo), fast && s->has_fast ? 1 : 0);
+  }
   update_uses(s);
 }
 
@@ -63,13 +76,13 @@ static void update_size(GtkAdjustment *adj, DialogState *s) {
 
 static void file_chosen(GtkFileChooser *chooser, DialogState *s) {
   gchar *f = gtk_file_chooser_get_filename(chooser);
-  if (f) gtk_combo_box_set_active(GTK_COMBO_BOX(s->combo), s->n_models + 1);   // "Other file"
+  if (f) gtk_combo_box_set_active(GTK_COMBO_BOX(s->combo), s->other);   // "Other file"
   g_free(f);
   update_uses(s);
 }
 
 int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_height,
-                     const char *const *models, const double *model_scales, int n_models) {
+                     const char *const *models, const char *const *model_labels, int n_models) {
   if (!gtk_init_check(NULL, NULL)) {
     g_printerr("srcnn-upscale: no display (DISPLAY=%s): running with the last values\n",
                g_getenv("DISPLAY") ? g_getenv("DISPLAY") : "");
@@ -78,7 +91,10 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   gimp_ui_init("srcnn-upscale", FALSE);
 
   DialogState s = { image_width, image_height, values->scaled_side, NULL, NULL, NULL, NULL, NULL, n_models,
-                    values->nearest_model, models, model_scales, NULL };
+                    values->nearest_model, values->fast_model, models, model_labels, NULL, 0, 1, 0 };
+  s.has_fast = values->fast_model(2.0) >= 0;
+  s.first_model = s.has_fast ? 2 : 1;
+  s.other = s.first_model + n_models;
   GtkWidget *dialog = gimp_dialog_new("SRCNN Upscale", "srcnn-upscale", NULL, 0,
                                       gimp_standard_help_func, "plug-in-srcnn-upscale",
                                       GTK_STOCK_CANCEL, GTK_RESPONSE_CANCEL,
@@ -108,33 +124,35 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   g_signal_connect(s.scale, "value-changed", G_CALLBACK(update_size), &s);
   update_size(s.scale, &s);
 
-  // Model: automatic, a shipped model, or another file.
+  // Model: SRCNN or FSRCNN chosen for the scale, a shipped model, or another file.
   s.combo = gtk_combo_box_text_new();
-  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "Automatic (the shipped model nearest the scale)");
-  int active = 0;
+  gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "SRCNN 9-5-5 (the shipped model nearest the scale)");
+  if (s.has_fast) gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "FSRCNN — fast (chosen for the scale)");
+  int active = s.has_fast && strcmp(values->weights, "fsrcnn") == 0 ? 1 : 0;
+  int automatic = values->weights[0] == 0 || strcmp(values->weights, "srcnn") == 0
+                  || strcmp(values->weights, "fsrcnn") == 0;
   for (int i = 0; i < n_models; i++) {
     char label[SRCNN_DIALOG_PATH_MAX + 64];
-    const char *base = strrchr(models[i], '/');
-    snprintf(label, sizeof label, "×%g  (%s)", model_scales[i], base ? base + 1 : models[i]);
+    snprintf(label, sizeof label, "%s  (%s)", model_labels[i], base_name(models[i]));
     gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), label);
-    if (values->weights[0] && strcmp(values->weights, models[i]) == 0) active = i + 1;
+    if (!automatic && strcmp(values->weights, models[i]) == 0) active = s.first_model + i;
   }
   gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "Other file (choose below)");
-  s.chooser = gtk_file_chooser_button_new("SRCNN weights (.safetensors)", GTK_FILE_CHOOSER_ACTION_OPEN);
+  s.chooser = gtk_file_chooser_button_new("Weights (.safetensors)", GTK_FILE_CHOOSER_ACTION_OPEN);
   GtkFileFilter *filter = gtk_file_filter_new();
-  gtk_file_filter_set_name(filter, "SRCNN weights (*.safetensors)");
+  gtk_file_filter_set_name(filter, "SRCNN/FSRCNN weights (*.safetensors)");
   gtk_file_filter_add_pattern(filter, "*.safetensors");
   gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(s.chooser), filter);
-  if (values->weights[0] && active == 0) {
+  if (!automatic && active == 0) {
     gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(s.chooser), values->weights);
-    active = n_models + 1;
+    active = s.other;
   }
   gtk_combo_box_set_active(GTK_COMBO_BOX(s.combo), active);
   g_signal_connect(s.chooser, "file-set", G_CALLBACK(file_chosen), &s);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 2, "_Model:", 0.0, 0.5, s.combo, 1, FALSE);
-  gimp_help_set_help_data(s.combo, "The SRCNN weights: Automatic takes the shipped model nearest the scale; a "
-                          "shipped model picked here lasts until the scale changes; Other file keeps a file of yours",
-                          NULL);
+  gimp_help_set_help_data(s.combo, "SRCNN 9-5-5 takes the shipped model nearest the scale; FSRCNN (when shipped) "
+                          "runs on the small image and is several times faster; a shipped model picked here lasts "
+                          "until the scale changes; Other file keeps a file of yours (either family)", NULL);
   gimp_help_set_help_data(s.chooser, "A .safetensors weights file (srcnn train writes them)", NULL);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 3, "_Weights file:", 0.0, 0.5, s.chooser, 1, FALSE);
   s.uses_label = gtk_label_new("");
@@ -156,7 +174,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   // "Other file" with no file chosen is not a choice: say so and keep the dialog open (it used to fall back to
   // Automatic silently).
   while ((ok = gimp_dialog_run(GIMP_DIALOG(dialog)) == GTK_RESPONSE_OK)
-         && gtk_combo_box_get_active(GTK_COMBO_BOX(s.combo)) == n_models + 1) {
+         && gtk_combo_box_get_active(GTK_COMBO_BOX(s.combo)) == s.other) {
     gchar *f = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(s.chooser));
     gboolean chosen = f != NULL;
     g_free(f);
@@ -168,9 +186,11 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
     values->all_layers = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s.all_layers)) ? 1 : 0;
     int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s.combo));
     values->weights[0] = 0;
-    if (choice >= 1 && choice <= n_models) {
-      g_strlcpy(values->weights, models[choice - 1], sizeof values->weights);
-    } else if (choice == n_models + 1) {
+    if (s.has_fast && choice == 1) {
+      g_strlcpy(values->weights, "fsrcnn", sizeof values->weights);
+    } else if (is_shipped(&s, choice)) {
+      g_strlcpy(values->weights, models[choice - s.first_model], sizeof values->weights);
+    } else if (choice == s.other) {
       gchar *f = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(s.chooser));
       if (f) g_strlcpy(values->weights, f, sizeof values->weights);
       g_free(f);

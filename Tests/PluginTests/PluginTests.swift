@@ -399,6 +399,58 @@ final class PluginTests: XCTestCase {
         assertClose(top.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
     }
 
+    /// With FSRCNN weights shipped, the dialog's model list offers "FSRCNN — fast" (second row); picking it runs
+    /// the shipped FSRCNN model, and the choice is remembered (RUN-WITH-LAST-VALS uses it again).
+    func testDialogOffersFSRCNNWhenShipped() throws {
+        guard let gimp = try GimpProfile.make(), let display = try VirtualDisplay.start() else { return }
+        var model = FSRCNN.random(d: 8, s: 4, m: 1, scale: 3, seed: 2)
+        model.deconv.weights = model.deconv.weights.map { $0 * 50 }
+        let shipped = gimp.pluginFolder.appendingPathComponent("weights/fsrcnn-x3.safetensors").path
+        try writeFileAtomically(model.safetensorsBytes(), to: shipped)
+        let input = try writeImage(gimp, name: "in.png", width: 12, height: 10, channels: 3)
+        let out = gimp.path("out.png"), again = gimp.path("again.png")
+        let command = """
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+                   (d (car (gimp-image-get-active-drawable img)))
+                   (img2 (car (gimp-file-load RUN-NONINTERACTIVE \(scm(input)) \(scm(input)))))
+                   (d2 (car (gimp-image-get-active-drawable img2))))
+              (plug-in-srcnn-upscale RUN-INTERACTIVE img d 2.0 "" 0)
+              (gimp-file-save RUN-NONINTERACTIVE img (car (gimp-image-get-active-drawable img)) \(scm(out)) \(scm(out)))
+              (plug-in-srcnn-upscale RUN-WITH-LAST-VALS img2 d2 2.0 "" 0)
+              (gimp-file-save RUN-NONINTERACTIVE img2 (car (gimp-image-get-active-drawable img2)) \(scm(again)) \(scm(again))))
+            """
+        final class Box: @unchecked Sendable { var result: Result<GimpResult, Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            box.result = Result { try gimp.batch([command], display: display.name) }
+            done.signal()
+        }
+        guard let window = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 60) else {
+            XCTFail("the dialog did not appear")
+            _ = done.wait(timeout: .now() + 130)
+            return
+        }
+        _ = try display.xdotool(["windowfocus", "--sync", window])
+        _ = try display.xdotool(["key", "alt+m"])    // the Model list
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try display.xdotool(["key", "Down"])     // row 2: FSRCNN — fast
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = try display.xdotool(["key", "alt+o"])
+        XCTAssertEqual(done.wait(timeout: .now() + 130), .success)
+        let r = try XCTUnwrap(box.result).get()
+        XCTAssertFalse(r.failed, r.stderr)
+        let runs = r.stderr.components(separatedBy: "\n").filter { $0.hasPrefix("srcnn-upscale: ×") }
+        XCTAssertEqual(runs.count, 2, r.stderr)
+        XCTAssertTrue(runs.allSatisfy { $0.hasSuffix("fsrcnn-x3.safetensors") }, r.stderr)
+        for file in [out, again] {
+            let img = try ImageFile.load(file)
+            XCTAssertEqual([img.width, img.height], [24, 20])
+        }
+        let cli = try cliUpscale(input, gimp.path("cli.png"), width: 24, height: 20, weights: shipped)
+        assertClose(try ImageFile.load(out).planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
+    }
+
     /// Plugin/srcnn-batch.scm: every matching file upscaled into the output folder under its own name.
     func testBatchScript() throws {
         guard let gimp = try GimpProfile.make() else { return }

@@ -6,19 +6,22 @@
 
 typedef struct {
   double scale;                            // 1...8
-  char weights[SRCNN_DIALOG_PATH_MAX];     // "" = the shipped model nearest the scale
+  char weights[SRCNN_DIALOG_PATH_MAX];     // "" = the shipped SRCNN model nearest the scale, "fsrcnn" = the
+                                           // shipped FSRCNN model for the scale, else a file
   int all_layers;                          // 0: the active layer, 1: every pixel layer (inside groups too)
   // The host's one scale -> size rule (SizeRule.side): the side `side` becomes at `scale`.
   int (*scaled_side)(int side, double scale);
   // The host's shipped-model choice (ShippedWeights.nearest): index into `models` of the model "Automatic" uses
   // at `scale`, or -1 when none is shipped.
   int (*nearest_model)(double scale);
+  // The same for FSRCNN (ShippedWeights.resolve(family: .fsrcnn)): -1 when no FSRCNN model is shipped.
+  int (*fast_model)(double scale);
 } SRCNNDialogValues;
 
-// Shows the dialog for an image of image_width x image_height. models/model_scales: the shipped
-// models (paths and their scales), n_models of them. Returns 1 (OK: values updated), 0 (cancelled)
-// or -1 (no display: nothing shown, values untouched).
+// Shows the dialog for an image of image_width x image_height. models/model_labels: the shipped models (paths,
+// and what each is, e.g. "SRCNN 9-5-5 ×2"), n_models of them, SRCNN first. Returns 1 (OK: values updated),
+// 0 (cancelled) or -1 (no display: nothing shown, values untouched).
 int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_height,
-                     const char *const *models, const double *model_scales, int n_models);
+                     const char *const *models, const char *const *model_labels, int n_models);
 
 #endif
