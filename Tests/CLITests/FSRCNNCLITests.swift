@@ -50,6 +50,15 @@ final class FSRCNNCLITests: XCTestCase {
         r = try runSRCNN(["eval", "--set", path("set"), "--scale", "3", "--model", "fsrcnn", "-q"], env: env)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("bicubic") && r.stdout.contains("fsrcnn-x3"), r.stdout)
+        // bench times FSRCNN files too (output side 30: a 10x10 LR plane), after its check against the reference.
+        r = try runSRCNN(["bench", "--weights", weightsDir.appendingPathComponent("fsrcnn-x3.safetensors").path,
+                          "--sizes", "30", "--repeats", "1", "--json", "-q"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let line = try XCTUnwrap(r.stdout.split(separator: "\n").first.map(String.init))
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        XCTAssertEqual(obj["family"] as? String, "fsrcnn")
+        XCTAssertEqual(obj["side"] as? Int, 30)
+        XCTAssertLessThan(try XCTUnwrap(obj["max_abs_diff_vs_reference"] as? Double), 1e-4)
         // Both selectors at once is a usage error; an unknown family names the choices.
         r = try runSRCNN(["upscale", path("in.png"), path("c.png"), "--model", "fsrcnn", "--weights", "x.safetensors"])
         XCTAssertEqual(r.status, 64, r.stderr)
