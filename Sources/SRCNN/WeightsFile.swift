@@ -105,7 +105,11 @@ extension FSRCNN {
         }
         let deconv = ConvLayer(outChannels: 1, inChannels: w.shape[0], kernel: w.shape[2],
                                weights: try file.floats("deconv_w"), bias: try file.floats("deconv_b"))
-        self.init(body: convs, slopes: slopes, deconv: deconv, scale: scale, metadata: file.metadata)
+        // The metadata as it is written back (family and scale spelled one way), so a file re-encodes to itself.
+        var metadata = file.metadata
+        metadata["family"] = FSRCNN.family
+        metadata["scale"] = String(scale)
+        self.init(body: convs, slopes: slopes, deconv: deconv, scale: scale, metadata: metadata)
         try validate()
         try file.checkLayout()
     }
