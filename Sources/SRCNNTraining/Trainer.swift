@@ -434,13 +434,21 @@ public final class Trainer {
     /// this CPU runs; `SRCNN_KERNELS=openblas` forces the fallback); reports the family that actually ran.
     public static func measureSpeed(arch: Architecture, patch: Int, batch: Int, threads: Int, micro: Int = 1,
                                     blasThreads: Int = 1, steps: Int = 10,
-                                    kernels: KernelFamily = CPUFeatures.bestKernels) throws -> Speed {
-        let model = try Model(arch: arch, patch: patch, params: Model.initialParameters(arch, seed: 1, std: nil),
+                                    kernels: KernelFamily = CPUFeatures.bestKernels, fsrcnnScale: Int = 3) throws -> Speed {
+        let model: any TrainableModel
+        if arch.isFSRCNN {
+            // FSRCNN: `patch` is the LR side; the scale is the one of `fsrcnnScale`.
+            model = try FSRCNNModel(arch: arch, geometry: try FSRCNNGeometry(arch: arch, scale: fsrcnnScale, lrPatch: patch),
+                                    params: FSRCNNModel.initialParameters(arch, seed: 1, std: nil), threads: threads,
+                                    batch: batch)
+        } else {
+            model = try Model(arch: arch, patch: patch, params: Model.initialParameters(arch, seed: 1, std: nil),
                               threads: threads, micro: micro, blasThreads: blasThreads, kernels: kernels)
+        }
         defer { if model.kernels == .openblas { srcnn_blas_set_threads(1) } }
         let opt = Optimizer(.adam, arch: arch)
         var rng = SplitMix64(seed: 2)
-        let inputs = (0..<(batch * patch * patch)).map { _ in Float(rng.nextUniform()) }
+        let inputs = (0..<(batch * model.inputSide * model.inputSide)).map { _ in Float(rng.nextUniform()) }
         let labels = (0..<(batch * model.labelSide * model.labelSide)).map { _ in Float(rng.nextUniform()) }
         for _ in 0..<2 { model.step(inputs: inputs, labels: labels, batch: batch); opt.step(params: &model.params, grads: model.grads) }
         var times: [Double] = []

@@ -45,7 +45,7 @@ struct Train: ParsableCommand {
     @Option(help: "CSV log (default: <output without extension>.csv).") var csv: String?
     @Option(help: "Training-curve SVG (default: <output without extension>.svg).") var svg: String?
     @Option(help: "With --bench: OpenBLAS threads (default 1; the batch is split over --threads).") var blasThreads: Int = 1
-    @Flag(help: "Measure training speed (patches/s, batch 64) of the seed model and 9-5-5, then exit.") var bench = false
+    @Flag(help: "Measure training speed (patches/s, batch 64) of the seed model, 9-5-5, 9-1-5 and FSRCNN x2/x3/x4, then exit.") var bench = false
     @Flag(name: .shortAndLong, help: "Only per-epoch lines.") var quiet = false
 
     /// The default validation: images of the training folder set aside (recorded in the checkpoint as this text).
@@ -231,6 +231,14 @@ struct Train: ParsableCommand {
             let arch = try Architecture(kernels: k, filters: f)
             let r = try Trainer.measureSpeed(arch: arch, patch: p, batch: batch ?? 64, threads: threads, micro: micro ?? 1, blasThreads: blasThreads)
             print(String(format: "%-22@ %d -> %d  %7.0f patches/s  [%@]", name as NSString, p, p - 2 * arch.border,
+                         r.patchesPerSecond, r.kernels.rawValue as NSString))
+        }
+        // FSRCNN: LR patch -> HR label window (the fsrcnn preset's patch sizes).
+        for (scale, p) in [(2, 26), (3, 22), (4, 20)] {
+            let arch = try Architecture.fsrcnn()
+            let r = try Trainer.measureSpeed(arch: arch, patch: p, batch: batch ?? 64, threads: threads, fsrcnnScale: scale)
+            let label = try FSRCNNGeometry(arch: arch, scale: scale, lrPatch: p).labelSide
+            print(String(format: "%-22@ %d -> %d  %7.0f patches/s  [%@]", "FSRCNN(56,12,4) x\(scale)" as NSString, p, label,
                          r.patchesPerSecond, r.kernels.rawValue as NSString))
         }
     }

@@ -222,3 +222,22 @@ final class HoldOutTests: XCTestCase {
         XCTAssertEqual(ImageFolders.holdOut(["a"]).val, [])
     }
 }
+
+final class TrainBenchCLITests: XCTestCase {
+    /// `srcnn train --bench` measures every case, FSRCNN's three scales included (LR patch -> label window).
+    func testBenchMeasuresSRCNNAndFSRCNN() throws {
+        let r = try runSRCNN(["train", "--bench", "--batch", "4", "--threads", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        for (model, sizes) in [("9-5-5 (64/32)", "33 -> 17"), ("FSRCNN(56,12,4) x2", "26 -> 21"),
+                               ("FSRCNN(56,12,4) x3", "22 -> 24"), ("FSRCNN(56,12,4) x4", "20 -> 27")] {
+            XCTAssertTrue(lines.contains { $0.hasPrefix(model) && $0.contains(sizes) }, "\(model) \(sizes): \(r.stdout)")
+        }
+        let rates = r.stdout.split(separator: "\n").compactMap { line -> Double? in
+            guard let m = line.firstRange(of: " patches/s") else { return nil }
+            return Double(line[..<m.lowerBound].split(separator: " ").last ?? "")
+        }
+        XCTAssertEqual(rates.count, 8, r.stdout)
+        XCTAssertTrue(rates.allSatisfy { $0 > 0 }, r.stdout)
+    }
+}
