@@ -53,6 +53,10 @@ let package = Package(
                 cSettings: [.define("GLIB_DISABLE_DEPRECATION_WARNINGS")]),
         // The plug-in executable: PLUG_IN_INFO + MAIN() in C, forwarding to libSRCNNGimp.so beside it.
         .executableTarget(name: "srcnn-upscale", dependencies: ["CGimp"], path: "Plugin/shim"),
+        // The checkpoint fuzz harness (Tests/Fuzz/run.sh builds it with libFuzzer; plain builds make seeds, replay).
+        .executableTarget(name: "fuzz-checkpoint", dependencies: ["SRCNN", "SRCNNTraining", "CFuzzDriver"],
+                          path: "Tests/Fuzz/Checkpoint"),
+        .target(name: "CFuzzDriver", path: "Tests/Fuzz/Driver"),
         // Helpers shared by the end-to-end test targets (../shared guard, child-process runner).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN", "SRCNNHost"], exclude: ["Fixtures"]),

@@ -15,6 +15,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var valPSNR: Double?
     public var patchesPerSecond: Double
     public var seconds: Double
+    public init(epoch: Int, step: Int, loss: Double, valPSNR: Double?, patchesPerSecond: Double, seconds: Double) {
+        self.epoch = epoch; self.step = step; self.loss = loss; self.valPSNR = valPSNR
+        self.patchesPerSecond = patchesPerSecond; self.seconds = seconds
+    }
 }
 
 public struct TrainState: Codable, Equatable, Sendable {
@@ -54,7 +58,8 @@ public struct Checkpoint {
     public var v: [Float]
     public var best: [Float]
 
-    static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    /// The checksum stored in a checkpoint's last 8 bytes (FNV-1a 64 of everything before them).
+    public static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return h
@@ -89,11 +94,17 @@ public struct Checkpoint {
 
     /// Reads a checkpoint; any damage is `SRCNNError.invalidArgument("checkpoint <path>: <reason>")`.
     public init(contentsOf path: String) throws {
-        func bad(_ why: String) -> SRCNNError { .invalidArgument("checkpoint \(path): \(why)") }
         let b: [UInt8]
         do { b = try readFileBytes(path) } catch let e as FileReadError {
             throw SRCNNError.io("cannot read checkpoint \(path): \(e.reason)")
         }
+        try self.init(decoding: b, name: path)
+    }
+
+    /// Decodes a checkpoint's bytes (`name` goes into the messages); every header field, counter, array size and
+    /// value is checked, so what decodes can be resumed.
+    public init(decoding b: [UInt8], name path: String = "<bytes>") throws {
+        func bad(_ why: String) -> SRCNNError { .invalidArgument("checkpoint \(path): \(why)") }
         guard b.count >= 16, Array(b[0..<8]) == Checkpoint.magic else { throw bad("not an srcnn training checkpoint (bad magic)") }
         func u32(_ o: Int) -> UInt32 { b[o..<(o + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
         func u64(_ o: Int) -> UInt64 { b[o..<(o + 8)].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
@@ -113,8 +124,8 @@ public struct Checkpoint {
         var arrays: [[Float]] = []
         for _ in 0..<4 {
             guard o + 8 <= b.count - 8 else { throw bad("truncated") }
-            let n = Int(u64(o)); o += 8
-            guard n >= 0, n <= (b.count - 8 - o) / 4 else { throw bad("truncated array") }
+            guard let n = Int(exactly: u64(o)), n <= (b.count - 16 - o) / 4 else { throw bad("truncated array") }
+            o += 8
             var a = [Float](repeating: 0, count: n)
             a.withUnsafeMutableBytes { dst in b.withUnsafeBytes { dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[o..<(o + 4 * n)])) } }
             arrays.append(a); o += 4 * n

@@ -54,6 +54,19 @@ extension TrainState {
         guard epochLossSum.isFinite, epochLossSum >= 0, seconds.isFinite, seconds >= 0 else {
             throw bad("loss sum or elapsed time is not a finite non-negative number")
         }
+        guard [bestPSNR, bicubicPSNR].allSatisfy({ $0?.isFinite ?? true }), (0...epoch).contains(bestEpoch) else {
+            throw bad("best or bicubic PSNR is not finite, or the best epoch \(bestEpoch) is not one of the \(epoch) done")
+        }
+        // The history drives the CSV log and the SVG curve: epochs 1, 2, ... in order, finite non-negative values
+        // (Foundation's JSON refuses NaN and 1e999 today; the check does not rely on it).
+        guard history.count <= epoch else { throw bad("\(history.count) history records for \(epoch) epochs") }
+        for (i, r) in history.enumerated() {
+            let values = [r.loss, r.patchesPerSecond, r.seconds] + (r.valPSNR.map { [$0] } ?? [])
+            guard r.epoch == i + 1 + epoch - history.count, r.step >= 0, r.step <= step,
+                  values.allSatisfy({ $0.isFinite }), r.loss >= 0, r.patchesPerSecond >= 0, r.seconds >= 0 else {
+                throw bad("history record \(i + 1) (epoch \(r.epoch)) is out of order or holds a negative or non-finite value")
+            }
+        }
     }
 }
 

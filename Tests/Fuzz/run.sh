@@ -11,7 +11,7 @@ mkdir -p "$OUT/bin" "$OUT/crashes"
 S=Sources/SRCNN
 SAN=(-sanitize=fuzzer,address -parse-as-library -O)
 echo "fuzz: building harnesses"
-rm -f "$OUT/bin/json" "$OUT/bin/weights" "$OUT/bin/image"
+rm -f "$OUT/bin/json" "$OUT/bin/weights" "$OUT/bin/image" "$OUT/bin/checkpoint"
 swiftc "${SAN[@]}" $S/JSON.swift Tests/Fuzz/fuzz_json.swift -o "$OUT/bin/json" 2>&1 | grep -v "Cannot export local symbol" || true
 swiftc "${SAN[@]}" $S/JSON.swift $S/Safetensors.swift $S/WeightsFile.swift $S/Network.swift $S/Progress.swift \
   $S/FSRCNN.swift $S/Plane.swift Tests/Fuzz/fuzz_weights.swift -o "$OUT/bin/weights" 2>&1 \
@@ -19,12 +19,19 @@ swiftc "${SAN[@]}" $S/JSON.swift $S/Safetensors.swift $S/WeightsFile.swift $S/Ne
 clang -g -O1 -fsanitize=fuzzer,address -ISources/CVipsIO/include $(pkg-config --cflags vips) \
   Sources/CVipsIO/vips_io_*.c Tests/Fuzz/fuzz_image.c $(pkg-config --libs vips gmodule-2.0) -o "$OUT/bin/image" 2>&1 \
   | grep -v "Cannot export local symbol" || true
-for h in json weights image; do
+# The checkpoint harness needs the trainer's module graph: SwiftPM builds it (debug, so Swift's own checks stay on)
+# in its own scratch folder, libFuzzer's driver reached through CFuzzDriver.
+swift build --scratch-path .build-fuzz-spm --product fuzz-checkpoint -Xswiftc -sanitize=fuzzer,address \
+  -Xcc -DSRCNN_FUZZING 2>&1 | grep -E "error|warning: unre" || true
+cp .build-fuzz-spm/debug/fuzz-checkpoint "$OUT/bin/checkpoint" 2>/dev/null || true
+HARNESSES=(json weights image checkpoint)
+for h in "${HARNESSES[@]}"; do
   [ -x "$OUT/bin/$h" ] || { echo "fuzz: the $h harness did not build (errors above)"; exit 1; }
 done
 
 # Seed corpora from our own files.
-for h in json weights image; do rm -rf "$OUT/corpus/$h"; mkdir -p "$OUT/corpus/$h"; done
+for h in "${HARNESSES[@]}"; do rm -rf "$OUT/corpus/$h"; mkdir -p "$OUT/corpus/$h"; done
+"$OUT/bin/checkpoint" --make-seeds "$OUT/corpus/checkpoint"   # small checkpoints of both families, each decodes
 for w in Weights/*.safetensors; do
   cp "$w" "$OUT/corpus/weights/"
   python3 - "$w" "$OUT/corpus/json/$(basename "$w").json" <<'PY'
@@ -74,7 +81,7 @@ if command -v vips >/dev/null; then
 fi
 
 status=0
-for h in json weights image; do
+for h in "${HARNESSES[@]}"; do
   reg="Tests/Fuzz/regressions/$h"
   if [ -d "$reg" ] && [ -n "$(ls -A "$reg" 2>/dev/null)" ]; then
     echo "fuzz: $h: replaying $(ls "$reg" | wc -l) regression input(s)"
@@ -82,7 +89,7 @@ for h in json weights image; do
   fi
   mkdir -p "$OUT/crashes/$h"
   echo "fuzz: $h: ${SECS}s, seed 1"
-  max=$([ "$h" = weights ] && echo 4096 || echo 65536)
+  case $h in weights) max=4096 ;; checkpoint) max=16384 ;; *) max=65536 ;; esac
   if ! "$OUT/bin/$h" -seed=1 -max_total_time="$SECS" -max_len="$max" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
        -artifact_prefix="$OUT/crashes/$h/" "$OUT/corpus/$h" >"$OUT/$h.log" 2>&1; then
     tail -40 "$OUT/$h.log"; status=1

@@ -50,6 +50,13 @@ final class HardeningTests: XCTestCase {
             ("kernel sizes must be odd", { $0.config.arch.kernels = [4, 1, 3] }),
             ("NaN or infinite", { $0.params[3] = .nan }),
             ("NaN or infinite", { $0.m[0] = .infinity }),
+            // The history drives the CSV and SVG (an epoch of Int.min overflowed the curve's x axis).
+            ("1 history records for 0 epochs", { $0.state.history = [record(1)] }),
+            ("out of order", { $0.state.epoch = 1; $0.state.history = [record(Int.min)] }),
+            ("out of order", { $0.state.epoch = 2; $0.state.history = [record(2), record(1)] }),
+            ("negative or non-finite", { $0.state.epoch = 1; $0.state.history = [record(1, loss: -1)] }),
+            ("best epoch 3 is not one of the 1 done", { $0.state.epoch = 1; $0.state.bestEpoch = 3 }),
+            ("best epoch -1 is not one of the 0 done", { $0.state.bestEpoch = -1 }),
         ]
         for (needle, edit) in cases {
             let p = try crafted(edit, in: dir)
@@ -58,6 +65,21 @@ final class HardeningTests: XCTestCase {
                 XCTAssertTrue("\(e)".contains("crafted.ckpt"), "\(e)")
                 XCTAssertFalse("\(e)".contains("\n"), "\(e)")
             }
+        }
+    }
+
+    /// Array lengths are 64-bit in the file: one past Int.max used to trap converting to Int (found by reading the
+    /// decoder for the checkpoint fuzz harness); now it is a truncated array like any other wrong length.
+    func testHugeArrayLengthIsAnError() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var b = try [UInt8](Data(contentsOf: URL(fileURLWithPath: crafted({ _ in }, in: dir))))
+        let hlen = Int(b[12]) | Int(b[13]) << 8 | Int(b[14]) << 16 | Int(b[15]) << 24
+        for i in 0..<8 { b[16 + hlen + i] = i == 7 ? 0x80 : (i == 0 ? 1 : 0) }   // 2^63 + 1 parameters
+        b.removeLast(8)
+        b += withUnsafeBytes(of: b.withUnsafeBytes { Checkpoint.fnv1a($0) }.littleEndian) { Array($0) }
+        XCTAssertThrowsError(try Checkpoint(decoding: b, name: "huge")) { e in
+            XCTAssertTrue("\(e)".contains("truncated array"), "\(e)")
         }
     }
 
@@ -86,4 +108,9 @@ final class HardeningTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: w), "no NaN weights written")
         XCTAssertFalse(FileManager.default.fileExists(atPath: ck), "no checkpoint of a diverged run")
     }
+}
+
+/// One epoch's line of a checkpoint's history.
+private func record(_ epoch: Int, loss: Double = 0.01) -> EpochRecord {
+    EpochRecord(epoch: epoch, step: 0, loss: loss, valPSNR: 30, patchesPerSecond: 100, seconds: 1)
 }
