@@ -67,6 +67,7 @@ public func srcnnPluginQuery() {
     gimp_plugin_menu_register(procedureName, "<Image>/Filters/Enhance")
     installToSize(from: args)
     installBatchHelpers()
+    installCommit()
 }
 
 /// `plug-in-srcnn-upscale-to-size (run-mode, image, drawable, width, height, weights, layers)`: the same upscale to
@@ -123,6 +124,8 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
             message = "\(toSizeProcedureName) takes 7 arguments (run-mode, image, drawable, width, height, weights, "
                 + "layers), got \(nparams)"
         }
+    } else if called == commitProcedure, let param {
+        executing { try runCommit(param, count: Int(nparams)) }
     } else if let helper, let param {
         executing {
             if try !runBatchHelper(helper, param, count: Int(nparams)) {
@@ -342,29 +345,30 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
         results.append((item.layer, result))
     }
 
-    // 3. Now the image: one undo group, cubic scale (other layers, masks and channels follow), the layers
-    //    written through their shadow buffers.
-    gimp_image_undo_group_start(image)
-    defer { gimp_image_undo_group_end(image) }
-    try scaleImage(image, newWidth, newHeight)
-    for r in results {
-        guard Int(gimp_drawable_width(r.layer)) == r.result.width, Int(gimp_drawable_height(r.layer)) == r.result.height else {
-            throw PluginError(message: "a layer's scaled size differs from the expected one")
-        }
-    }
-    // A resize does not depend on a selection (GIMP's Scale Image ignores it), but the shadow-buffer merge honours
-    // it: set the (already scaled) selection aside for the writes and put it back, as Scale Image leaves it.
-    let saved = gimp_selection_is_empty(image) == 0 ? gimp_selection_save(image) : -1
-    if saved > 0 { _ = gimp_selection_none(image) }
-    defer {
-        if saved > 0 {
-            _ = gimp_image_select_item(image, GIMP_CHANNEL_OP_REPLACE, saved)
-            _ = gimp_image_remove_channel(image, saved)
-        }
-    }
-    for i in results.indices { try results[i].result.copy(into: results[i].layer) }
+    // 3. The results go to a job folder (a full disk fails here, the image untouched); then the progress ends, so
+    //    GIMP's Cancel has nothing left to kill, and a process of its own scales the image and writes the layers in
+    //    one undo group (Commit.swift): a kill of this process from here on does not stop it.
+    gimp_progress_update(0.96)
+    let job = try writeJob(results)
     results.removeAll()
-    gimp_progress_update(1)
+    gimp_progress_end()
+    var args = [GimpParam](repeating: GimpParam(), count: 5)
+    args[0].type = GIMP_PDB_INT32; args[0].data.d_int32 = Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
+    args[1].type = GIMP_PDB_IMAGE; args[1].data.d_image = image
+    args[2].type = GIMP_PDB_INT32; args[2].data.d_int32 = gint32(newWidth)
+    args[3].type = GIMP_PDB_INT32; args[3].data.d_int32 = gint32(newHeight)
+    let jobC = strdup(job)
+    defer { free(jobC) }
+    args[4].type = GIMP_PDB_STRING; args[4].data.d_string = jobC
+    var n: gint = 0
+    let values = gimp_run_procedure2(commitProcedure, &n, gint(args.count), &args)
+    defer { gimp_destroy_params(values, n) }
+    guard let values, n >= 1, values[0].data.d_status == GIMP_PDB_SUCCESS else {
+        removeJobFolder(job)
+        let why = (values != nil && n >= 2 && values![1].type == GIMP_PDB_STRING)
+            ? values![1].data.d_string.map { String(cString: $0) } ?? "" : ""
+        throw PluginError(message: why.isEmpty ? "the image could not be written" : why)
+    }
 }
 
 /// Every layer that holds pixels (not groups), top to bottom, recursing into layer groups.

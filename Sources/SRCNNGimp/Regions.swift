@@ -84,19 +84,4 @@ final class LayerResult: ImageSink {
             }
         }
     }
-
-    /// On GIMP's thread, inside the undo group: the result into `drawable` (already scaled to this size)
-    /// through its shadow buffer, merged with undo.
-    func copy(into drawable: gint32) throws {
-        guard width > 0, height > 0 else { return }
-        guard let shadow = gimp_drawable_get_shadow_buffer(drawable) else {
-            throw PluginError(message: "cannot write the drawable")
-        }
-        var rect = GeglRectangle(x: 0, y: 0, width: gint(width), height: gint(height))
-        gegl_buffer_copy(buffer, &rect, GEGL_ABYSS_NONE, shadow, &rect)
-        gegl_buffer_flush(shadow)
-        g_object_unref(UnsafeMutableRawPointer(shadow))
-        gimp_drawable_merge_shadow(drawable, 1)
-        gimp_drawable_update(drawable, 0, 0, gint(width), gint(height))
-    }
 }

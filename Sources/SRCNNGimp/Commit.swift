@@ -1,0 +1,237 @@
+// The write phase in a process of its own, so that a kill at any moment leaves the image untouched or finished.
+//
+// The upscaling process computes every result first (the image untouched), stores each as raw pixels of its
+// layer's format in a job folder under the user's cache folder, ends its progress (GIMP's Cancel kills a
+// plug-in; with no progress there is nothing to cancel) and calls `plug-in-srcnn-commit`. GIMP runs that in a
+// new process of this plug-in, which does the one undo group: cubic image scale, the layers written through
+// their shadow buffers, the selection restored. Killing the upscaling process while the commit runs does not stop
+// the commit; killing it before leaves the image as it was and a job folder that the next run removes.
+import CGimp
+import FoundationEssentials
+import Glibc
+
+let commitProcedure = "plug-in-srcnn-commit"
+
+func installCommit() {
+    let args: [(GimpPDBArgType, String, String)] = [
+        (GIMP_PDB_INT32, "run-mode", "The run mode (non-interactive)"),
+        (GIMP_PDB_IMAGE, "image", "The image plug-in-srcnn-upscale is upscaling"),
+        (GIMP_PDB_INT32, "width", "The image's new width"),
+        (GIMP_PDB_INT32, "height", "The image's new height"),
+        (GIMP_PDB_STRING, "job", "The job folder plug-in-srcnn-upscale wrote (inside the plug-in's cache folder)"),
+    ]
+    let params = UnsafeMutablePointer<GimpParamDef>.allocate(capacity: args.count)
+    for (i, a) in args.enumerated() { params[i] = GimpParamDef(type: a.0, name: strdup(a.1), description: strdup(a.2)) }
+    let blurb = "Internal to plug-in-srcnn-upscale: scale the image and write the prepared layers, in one undo step"
+    gimp_install_procedure(commitProcedure, blurb, blurb, "SRCNN Upscale contributors", "SRCNN Upscale contributors",
+                           "2026", nil, "RGB*, GRAY*", GIMP_PLUGIN, gint(args.count), 0, params, nil)
+}
+
+/// Job folders live here: `<cache>/srcnn-upscale/job-<pid>-<n>` while the upscaling process `pid` writes them,
+/// `commit-<pid>-<n>` once the commit process `pid` has taken them over.
+func jobRoot() -> String { String(cString: g_get_user_cache_dir()) + "/srcnn-upscale" }
+
+/// Removes job folders whose owning process is gone (a run killed before its commit).
+func removeStaleJobs() {
+    let root = jobRoot()
+    guard let dir = opendir(root) else { return }
+    defer { closedir(dir) }
+    while let e = readdir(dir) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        let parts = name.split(separator: "-")
+        guard parts.count == 3, parts[0] == "job" || parts[0] == "commit", let pid = pid_t(parts[1]) else { continue }
+        if kill(pid, 0) != 0 && errno == ESRCH { removeJobFolder(root + "/" + name) }
+    }
+}
+
+/// Deletes a job folder and the files in it (only the plain files a job holds).
+func removeJobFolder(_ path: String) {
+    if let dir = opendir(path) {
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { unlink(path + "/" + name) }
+        }
+        closedir(dir)
+    }
+    rmdir(path)
+}
+
+/// One layer of a job: its id, size, bytes per pixel and file.
+struct JobLayer: Equatable {
+    var layer: gint32, width: Int, height: Int, bytesPerPixel: Int
+    var line: String { "\(layer) \(width) \(height) \(bytesPerPixel)" }
+    init(layer: gint32, width: Int, height: Int, bytesPerPixel: Int) {
+        self.layer = layer; self.width = width; self.height = height; self.bytesPerPixel = bytesPerPixel
+    }
+    init?(line: Substring) {
+        let f = line.split(separator: " ").compactMap { Int($0) }
+        guard f.count == 4, let id = gint32(exactly: f[0]), f[1] >= 0, f[2] >= 0, (1...64).contains(f[3]) else { return nil }
+        (layer, width, height, bytesPerPixel) = (id, f[1], f[2], f[3])
+    }
+    var file: String { "layer-\(layer).raw" }
+}
+
+private func systemError(_ what: String) -> PluginError {
+    PluginError(message: "\(what): \(String(cString: strerror(errno)))")
+}
+
+/// Rows per strip when pixels move between a GEGL buffer and a job file.
+private let stripRows = 64
+
+/// In the upscaling process, after every result is computed: writes them into a new job folder (a full disk is
+/// an error here, before the image is touched) and returns its path. The manifest is written last.
+func writeJob(_ results: [(layer: gint32, result: LayerResult)]) throws -> String {
+    removeStaleJobs()
+    let root = jobRoot()
+    if mkdir(root, 0o700) != 0 && errno != EEXIST { throw systemError("cannot create \(root)") }
+    let folder = root + "/job-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    guard mkdir(folder, 0o700) == 0 else { throw systemError("cannot create \(folder)") }
+    do {
+        var manifest = ""
+        for r in results {
+            let format = gegl_buffer_get_format(r.result.buffer)
+            let job = JobLayer(layer: r.layer, width: r.result.width, height: r.result.height,
+                               bytesPerPixel: Int(babl_format_get_bytes_per_pixel(format)))
+            try writeLayerFile(folder + "/" + job.file, job, from: r.result.buffer, format: format)
+            manifest += job.line + "\n"
+        }
+        try writeWhole(folder + "/manifest", Array(manifest.utf8))
+    } catch {
+        removeJobFolder(folder)
+        throw error
+    }
+    return folder
+}
+
+private func writeWhole(_ path: String, _ bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw systemError("cannot create \(path)") }
+    defer { close(fd) }
+    try writeAll(fd, bytes, path)
+}
+
+private func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws {
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { throw systemError("cannot write \(path)") }
+        done += n
+    }
+}
+
+private func writeLayerFile(_ path: String, _ job: JobLayer, from buffer: OpaquePointer, format: OpaquePointer?) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw systemError("cannot create \(path)") }
+    defer { close(fd) }
+    let rowBytes = job.width * job.bytesPerPixel
+    var strip = [UInt8](repeating: 0, count: rowBytes * min(stripRows, max(1, job.height)))
+    var y = 0
+    while y < job.height {
+        let n = min(stripRows, job.height - y)
+        var rect = GeglRectangle(x: 0, y: gint(y), width: gint(job.width), height: gint(n))
+        strip.withUnsafeMutableBytes { gegl_buffer_get(buffer, &rect, 1.0, format, $0.baseAddress, gint(rowBytes), GEGL_ABYSS_NONE) }
+        try writeAll(fd, Array(strip[0..<(rowBytes * n)]), path)
+        y += n
+    }
+}
+
+/// The commit process: `plug-in-srcnn-commit (run-mode, image, width, height, job)`. Never touches GIMP's
+/// progress (a progress would give GIMP's Cancel a way to kill this process half-way).
+func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws {
+    guard count == 5, let rawJob = param[4].data.d_string else {
+        throw PluginError(message: "\(commitProcedure) takes 5 arguments (run-mode, image, width, height, job), got \(count)")
+    }
+    gegl_init(nil, nil)
+    let image = param[1].data.d_image
+    let newWidth = Int(param[2].data.d_int32), newHeight = Int(param[3].data.d_int32)
+    // Only a folder this plug-in made, taken over under this process's id (a later run's clean-up then leaves it).
+    let root = jobRoot(), given = String(cString: rawJob)
+    let name = given.hasPrefix(root + "/") ? String(given.dropFirst(root.count + 1)) : ""
+    guard name.hasPrefix("job-"), !name.contains("/"), name.split(separator: "-").count == 3 else {
+        throw PluginError(message: "\(commitProcedure): '\(given)' is not a job folder of this plug-in")
+    }
+    let folder = root + "/commit-\(getpid())-" + name.split(separator: "-")[2]
+    guard rename(given, folder) == 0 else { throw systemError("\(commitProcedure): cannot take over \(given)") }
+    defer { removeJobFolder(folder) }
+    let manifest = try readWhole(folder + "/manifest")
+    var layers: [JobLayer] = []
+    for line in String(decoding: manifest, as: UTF8.self).split(separator: "\n") {
+        guard let l = JobLayer(line: line), gimp_item_is_valid(l.layer) != 0, gimp_item_get_image(l.layer) == image else {
+            throw PluginError(message: "\(commitProcedure): the job does not match the image's layers")
+        }
+        layers.append(l)
+    }
+    guard gimp_image_is_valid(image) != 0, !layers.isEmpty else {
+        throw PluginError(message: "\(commitProcedure): invalid image or empty job")
+    }
+    gimp_image_undo_group_start(image)
+    defer { gimp_image_undo_group_end(image) }
+    try scaleImage(image, newWidth, newHeight)
+    if let ms = getenv("SRCNN_FAULT_COMMIT_DELAY_MS").flatMap({ Int(String(cString: $0)) }), ms > 0 {
+        usleep(useconds_t(min(ms, 60_000)) * 1000)   // fault-injection tests: widen the window a kill aims at
+    }
+    for l in layers {
+        guard Int(gimp_drawable_width(l.layer)) == l.width, Int(gimp_drawable_height(l.layer)) == l.height else {
+            throw PluginError(message: "a layer's scaled size differs from the expected one")
+        }
+    }
+    // A resize does not depend on a selection (GIMP's Scale Image ignores it), but the shadow-buffer merge honours
+    // it: set the (already scaled) selection aside for the writes and put it back, as Scale Image leaves it.
+    let saved = gimp_selection_is_empty(image) == 0 ? gimp_selection_save(image) : -1
+    if saved > 0 { _ = gimp_selection_none(image) }
+    defer {
+        if saved > 0 {
+            _ = gimp_image_select_item(image, GIMP_CHANNEL_OP_REPLACE, saved)
+            _ = gimp_image_remove_channel(image, saved)
+        }
+    }
+    for l in layers { try writeLayer(l, from: folder + "/" + l.file) }
+}
+
+private func readWhole(_ path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw systemError("cannot open \(path)") }
+    defer { close(fd) }
+    var out: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n >= 0 else { throw systemError("cannot read \(path)") }
+        if n == 0 || out.count > 1 << 20 { return out }
+        out += chunk[0..<n]
+    }
+}
+
+/// One layer's file into its shadow buffer (raw bytes in the drawable's own format: no conversion), merged.
+private func writeLayer(_ l: JobLayer, from path: String) throws {
+    guard l.width > 0, l.height > 0 else { return }
+    guard let shadow = gimp_drawable_get_shadow_buffer(l.layer) else { throw PluginError(message: "cannot write the drawable") }
+    defer { g_object_unref(UnsafeMutableRawPointer(shadow)) }
+    let format = gegl_buffer_get_format(shadow)
+    guard Int(babl_format_get_bytes_per_pixel(format)) == l.bytesPerPixel else {
+        throw PluginError(message: "a layer's pixel format changed while it was upscaled")
+    }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw systemError("cannot open \(path)") }
+    defer { close(fd) }
+    let rowBytes = l.width * l.bytesPerPixel
+    var strip = [UInt8](repeating: 0, count: rowBytes * min(stripRows, l.height))
+    var y = 0
+    while y < l.height {
+        let n = min(stripRows, l.height - y), want = rowBytes * n
+        var got = 0
+        while got < want {
+            let r = strip.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, want - got) }
+            if r < 0 && errno == EINTR { continue }
+            guard r > 0 else { throw PluginError(message: "\(path) is shorter than its layer") }
+            got += r
+        }
+        var rect = GeglRectangle(x: 0, y: gint(y), width: gint(l.width), height: gint(n))
+        strip.withUnsafeBytes { gegl_buffer_set(shadow, &rect, 0, format, $0.baseAddress, gint(rowBytes)) }
+        y += n
+    }
+    gegl_buffer_flush(shadow)
+    gimp_drawable_merge_shadow(l.layer, 1)
+    gimp_drawable_update(l.layer, 0, 0, gint(l.width), gint(l.height))
+}
