@@ -19,4 +19,13 @@ public enum HostEnvironment {
         CPUFeatures.force(family)
         return nil
     }
+
+    /// Fault injection for the kill tests: `SRCNN_FAULT_SLOW_WRITES=MS` makes the atomic writer write 1 KiB at a
+    /// time with MS milliseconds between pieces (a long write window for a kill to land in). nil: unset.
+    public static let slowWritePause: UInt32? = {
+        guard let v = ProcessInfo.processInfo.environment["SRCNN_FAULT_SLOW_WRITES"], let ms = UInt32(v), ms > 0 else {
+            return nil
+        }
+        return min(ms, 1000) * 1000
+    }()
 }

@@ -103,9 +103,11 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
         guard fd >= 0 else { throw fail("cannot open temporary file") }
         defer { close(fd) }
         var written = 0
+        let pause = HostEnvironment.slowWritePause
         while written < bytes.count {
+            if let pause, written > 0 { usleep(pause) }
             let n = bytes.withUnsafeBytes { buf in
-                write(fd, buf.baseAddress! + written, buf.count - written)
+                write(fd, buf.baseAddress! + written, min(buf.count - written, pause == nil ? Int.max : 1024))
             }
             if n < 0 {
                 if errno == EINTR { continue }

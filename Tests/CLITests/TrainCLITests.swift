@@ -99,6 +99,9 @@ final class TrainCLITests: XCTestCase {
             let p = Process()
             p.executableURL = Paths.binary
             p.arguments = args + (FileManager.default.fileExists(atPath: ck) ? ["--resume", ck] : [])
+            // Checkpoint writes slowed to 1 KiB per 15 ms: most kills land inside one (a writer that is not
+            // atomic then leaves a truncated checkpoint and this test fails).
+            p.environment = ProcessInfo.processInfo.environment.merging(["SRCNN_FAULT_SLOW_WRITES": "15"]) { $1 }
             p.standardOutput = FileHandle.nullDevice
             let err = Pipe()
             p.standardError = err
