@@ -148,6 +148,16 @@ extension FSRCNN {
             for x in ceilDiv(X + p - k + 1, s)...floorDiv(X + p, s) { cols.append((min(w - 1, max(0, x)), X - s * x + p)) }
             colStart.append(cols.count)
         }
+        // Per phase px (X = s*x + px): the (j, kx) taps, feature column x - j and weight column kx = px + p + s*j.
+        var taps: [(Int, Int)] = [], tapStart = [0]
+        for px in 0..<s {
+            for j in ceilDiv(-px - p, s)...floorDiv(k - 1 - px - p, s) { taps.append((j, px + p + s * j)) }
+            tapStart.append(taps.count)
+        }
+        // LR columns whose every tap lies inside the row run phase by phase; the row's ends (clamped) column by column.
+        let jLow = taps.map { $0.0 }.min()!, jHigh = taps.map { $0.0 }.max()!
+        let inner = min(w, max(0, jHigh))..<max(min(w, max(0, jHigh)), min(w, w + jLow))
+        let ends = [0..<(s * inner.lowerBound), (s * inner.upperBound)..<W]
         let avx512 = CPUFeatures.bestKernels == .avx512
         f.withUnsafeBytes { fb in
             wt.withUnsafeBytes { wb in
@@ -161,13 +171,27 @@ extension FSRCNN {
                                 (min(h - 1, max(0, y)) - f0, Y - s * y + p)
                             }
                             if avx512 {
-                                avx512FSRCNNDeconvRow(width: W, features: F, featureWidth: w, vectors: V, weights: Wt,
-                                                      kernel: k, bias: b, rowsForY: pairs, rowCount: pairs.count,
-                                                      cols: cols, colStart: colStart, out: O + j * W)
+                                avx512FSRCNNDeconvInterior(columns: inner, scale: s, features: F, featureWidth: w,
+                                                           vectors: V, weights: Wt, kernel: k, bias: b, rowsForY: pairs,
+                                                           rowCount: pairs.count, taps: taps, tapStart: tapStart,
+                                                           out: O + j * W)
+                                for e in ends {
+                                    avx512FSRCNNDeconvRow(columns: e, features: F, featureWidth: w, vectors: V,
+                                                          weights: Wt, kernel: k, bias: b, rowsForY: pairs,
+                                                          rowCount: pairs.count, cols: cols, colStart: colStart,
+                                                          out: O + j * W)
+                                }
                             } else {
-                                genericFSRCNNDeconvRow(width: W, features: F, featureWidth: w, vectors: V, weights: Wt,
-                                                       kernel: k, bias: b, rowsForY: pairs, rowCount: pairs.count,
-                                                       cols: cols, colStart: colStart, out: O + j * W)
+                                genericFSRCNNDeconvInterior(columns: inner, scale: s, features: F, featureWidth: w,
+                                                            vectors: V, weights: Wt, kernel: k, bias: b, rowsForY: pairs,
+                                                            rowCount: pairs.count, taps: taps, tapStart: tapStart,
+                                                            out: O + j * W)
+                                for e in ends {
+                                    genericFSRCNNDeconvRow(columns: e, features: F, featureWidth: w, vectors: V,
+                                                           weights: Wt, kernel: k, bias: b, rowsForY: pairs,
+                                                           rowCount: pairs.count, cols: cols, colStart: colStart,
+                                                           out: O + j * W)
+                                }
                             }
                         }
                     }

@@ -28,12 +28,12 @@ func genericFSRCNNConvRow(n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int, s
 }
 
 /// See `avx512FSRCNNDeconvRow`.
-func genericFSRCNNDeconvRow(width W: Int, features f: UnsafePointer<V8>, featureWidth w: Int, vectors V: Int,
+func genericFSRCNNDeconvRow(columns: Range<Int>, features f: UnsafePointer<V8>, featureWidth w: Int, vectors V: Int,
                             weights: UnsafePointer<V8>, kernel k: Int, bias: Float,
                             rowsForY: UnsafePointer<(Int, Int)>, rowCount: Int,
                             cols: UnsafePointer<(Int, Int)>, colStart: UnsafePointer<Int>,
                             out: UnsafeMutablePointer<Float>) {
-    for X in 0..<W {
+    for X in columns {
         var s0 = V8(), s1 = V8(), s2 = V8(), s3 = V8()
         for i in 0..<rowCount {
             let (fy, ky) = rowsForY[i]
@@ -52,5 +52,27 @@ func genericFSRCNNDeconvRow(width W: Int, features f: UnsafePointer<V8>, feature
             }
         }
         out[X] = bias + ((s0 + s1) + (s2 + s3)).sum()
+    }
+}
+
+/// See `avx512FSRCNNDeconvInterior` (the same sums in the same order, one LR column at a time).
+func genericFSRCNNDeconvInterior(columns: Range<Int>, scale s: Int, features f: UnsafePointer<V8>,
+                                 featureWidth w: Int, vectors V: Int, weights: UnsafePointer<V8>, kernel k: Int,
+                                 bias: Float, rowsForY: UnsafePointer<(Int, Int)>, rowCount: Int,
+                                 taps: UnsafePointer<(Int, Int)>, tapStart: UnsafePointer<Int>,
+                                 out: UnsafeMutablePointer<Float>) {
+    for x0 in columns {
+        for px in 0..<s {
+            var a0 = V8()
+            for i in 0..<rowCount {
+                let (fy, ky) = rowsForY[i]
+                for t in tapStart[px]..<tapStart[px + 1] {
+                    let (j, kx) = taps[t]
+                    let b = weights + (ky * k + kx) * V, a = f + (fy * w + x0 - j) * V
+                    for v in 0..<V { a0 += a[v] * b[v] }
+                }
+            }
+            out[s * x0 + px] = bias + a0.sum()
+        }
     }
 }

@@ -101,16 +101,17 @@ public func avx512FSRCNNConvRow(n: Int, k: Int, cin: Int, csIn: Int, rowStride: 
     }
 }
 
-/// One HR row of the transposed convolution: for X < W, out[X] = bias + the sum over the taps listed for X's
-/// phase of the dot of features f[(row(tap) * w + col(X, tap)) * V] with the tap's weights (both V vectors of 8).
-/// `rowsForY`: the (feature row offset, weight tap row) pairs of this HR row; `cols`: per X the (feature column,
-/// weight tap column) pairs, `colStart[X] ..< colStart[X+1]` into `cols`.
-public func avx512FSRCNNDeconvRow(width W: Int, features f: UnsafePointer<V8>, featureWidth w: Int, vectors V: Int,
-                                  weights: UnsafePointer<V8>, kernel k: Int, bias: Float,
+/// Columns `columns` of one HR row of the transposed convolution (the row's ends, where feature columns are
+/// clamped): out[X] = bias + the sum over the taps listed for X of the dot of features f[(row(tap) * w +
+/// col(X, tap)) * V] with the tap's weights (both V vectors of 8). `rowsForY`: the (feature row offset, weight
+/// tap row) pairs of this HR row; `cols`: per X the (feature column, weight tap column) pairs,
+/// `colStart[X] ..< colStart[X+1]` into `cols`.
+public func avx512FSRCNNDeconvRow(columns: Range<Int>, features f: UnsafePointer<V8>, featureWidth w: Int,
+                                  vectors V: Int, weights: UnsafePointer<V8>, kernel k: Int, bias: Float,
                                   rowsForY: UnsafePointer<(Int, Int)>, rowCount: Int,
                                   cols: UnsafePointer<(Int, Int)>, colStart: UnsafePointer<Int>,
                                   out: UnsafeMutablePointer<Float>) {
-    for X in 0..<W {
+    for X in columns {
         // Four independent sums (an FMA's latency would otherwise bound a single chain), added at the end.
         var s0 = V8(), s1 = V8(), s2 = V8(), s3 = V8()
         for i in 0..<rowCount {
@@ -130,5 +131,56 @@ public func avx512FSRCNNDeconvRow(width W: Int, features f: UnsafePointer<V8>, f
             }
         }
         out[X] = bias + ((s0 + s1) + (s2 + s3)).sum()
+    }
+}
+
+/// The interior of one HR row of the transposed convolution, phase by phase: for LR columns x in `columns` (where
+/// every tap's feature column x - j lies inside the row) and each phase px < s, out[s*x + px] = bias + the sum
+/// over the row pairs and phase px's (j, kx) taps of the dot of f[(fy * w + x - j) * V] with weights[(ky * k +
+/// kx) * V] (V vectors of 8), summed in that order into one vector per pixel. Eight LR columns share each weight
+/// load. `taps`: phase px's pairs are `tapStart[px] ..< tapStart[px+1]`.
+public func avx512FSRCNNDeconvInterior(columns: Range<Int>, scale s: Int, features f: UnsafePointer<V8>,
+                                       featureWidth w: Int, vectors V: Int, weights: UnsafePointer<V8>, kernel k: Int,
+                                       bias: Float, rowsForY: UnsafePointer<(Int, Int)>, rowCount: Int,
+                                       taps: UnsafePointer<(Int, Int)>, tapStart: UnsafePointer<Int>,
+                                       out: UnsafeMutablePointer<Float>) {
+    var x0 = columns.lowerBound
+    while x0 + 8 <= columns.upperBound {
+        for px in 0..<s {
+            var a0 = V8(), a1 = V8(), a2 = V8(), a3 = V8(), a4 = V8(), a5 = V8(), a6 = V8(), a7 = V8()
+            for i in 0..<rowCount {
+                let (fy, ky) = rowsForY[i]
+                for t in tapStart[px]..<tapStart[px + 1] {
+                    let (j, kx) = taps[t]
+                    let b = weights + (ky * k + kx) * V, a = f + (fy * w + x0 - j) * V
+                    for v in 0..<V {
+                        let wv = b[v]
+                        a0 = a0.addingProduct(a[v], wv); a1 = a1.addingProduct(a[V + v], wv)
+                        a2 = a2.addingProduct(a[2 * V + v], wv); a3 = a3.addingProduct(a[3 * V + v], wv)
+                        a4 = a4.addingProduct(a[4 * V + v], wv); a5 = a5.addingProduct(a[5 * V + v], wv)
+                        a6 = a6.addingProduct(a[6 * V + v], wv); a7 = a7.addingProduct(a[7 * V + v], wv)
+                    }
+                }
+            }
+            let o = out + s * x0 + px
+            o[0] = bias + a0.sum(); o[s] = bias + a1.sum(); o[2 * s] = bias + a2.sum(); o[3 * s] = bias + a3.sum()
+            o[4 * s] = bias + a4.sum(); o[5 * s] = bias + a5.sum(); o[6 * s] = bias + a6.sum(); o[7 * s] = bias + a7.sum()
+        }
+        x0 += 8
+    }
+    while x0 < columns.upperBound {
+        for px in 0..<s {
+            var a0 = V8()
+            for i in 0..<rowCount {
+                let (fy, ky) = rowsForY[i]
+                for t in tapStart[px]..<tapStart[px + 1] {
+                    let (j, kx) = taps[t]
+                    let b = weights + (ky * k + kx) * V, a = f + (fy * w + x0 - j) * V
+                    for v in 0..<V { a0 = a0.addingProduct(a[v], b[v]) }
+                }
+            }
+            out[s * x0 + px] = bias + a0.sum()
+        }
+        x0 += 1
     }
 }
