@@ -48,7 +48,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
 
 /// A one-line progress display on stderr (a carriage-return bar), silent when quiet.
 final class ProgressLine: @unchecked Sendable {
-    private let label: String
+    private var label: String
     private let quiet: Bool
     private let lock = NSLock()
     private var lastPercent = -1
@@ -73,10 +73,23 @@ final class ProgressLine: @unchecked Sendable {
         FileHandle.standardError.write(String(format: "\r%@ %3d%% %6.1fs", label, p, t).data(using: .utf8)!)
     }
 
-    func finish(_ message: String = "") {
+    func finish(_ message: String = "") { finish(label, message) }
+
+    /// The closing line, under `label` (e.g. the sizes once they are known).
+    func finish(_ label: String, _ message: String) {
         guard !quiet else { return }
         let t = Date().timeIntervalSince(start)
         FileHandle.standardError.write(String(format: "%@%@ done in %.2fs %@\n", live ? "\r" : "", label, t, message).data(using: .utf8)!)
+    }
+
+    /// A new label for the bar (e.g. once the sizes are known).
+    func rename(_ l: String) { lock.lock(); label = l; lock.unlock() }
+
+    /// A line of its own (an error in a batch) without breaking the bar: the bar is redrawn on the next update.
+    func interrupt(_ line: String) {
+        lock.lock(); defer { lock.unlock() }
+        FileHandle.standardError.write(((live && !quiet && lastPercent >= 0 ? "\n" : "") + line + "\n").data(using: .utf8)!)
+        lastPercent = -1
     }
 }
 
