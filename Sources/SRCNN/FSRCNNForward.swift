@@ -159,6 +159,8 @@ extension FSRCNN {
         let inner = min(w, max(0, jHigh))..<max(min(w, max(0, jHigh)), min(w, w + jLow))
         let ends = [0..<(s * inner.lowerBound), (s * inner.upperBound)..<W]
         let avx512 = CPUFeatures.bestKernels == .avx512
+        let interior = avx512 ? avx512FSRCNNDeconvInterior : genericFSRCNNDeconvInterior
+        let edge = avx512 ? avx512FSRCNNDeconvRow : genericFSRCNNDeconvRow
         f.withUnsafeBytes { fb in
             wt.withUnsafeBytes { wb in
                 out.withUnsafeMutableBufferPointer { ob in
@@ -170,29 +172,8 @@ extension FSRCNN {
                             let pairs = (ceilDiv(Y + p - k + 1, s)...floorDiv(Y + p, s)).map { y in
                                 (min(h - 1, max(0, y)) - f0, Y - s * y + p)
                             }
-                            if avx512 {
-                                avx512FSRCNNDeconvInterior(columns: inner, scale: s, features: F, featureWidth: w,
-                                                           vectors: V, weights: Wt, kernel: k, bias: b, rowsForY: pairs,
-                                                           rowCount: pairs.count, taps: taps, tapStart: tapStart,
-                                                           out: O + j * W)
-                                for e in ends {
-                                    avx512FSRCNNDeconvRow(columns: e, features: F, featureWidth: w, vectors: V,
-                                                          weights: Wt, kernel: k, bias: b, rowsForY: pairs,
-                                                          rowCount: pairs.count, cols: cols, colStart: colStart,
-                                                          out: O + j * W)
-                                }
-                            } else {
-                                genericFSRCNNDeconvInterior(columns: inner, scale: s, features: F, featureWidth: w,
-                                                            vectors: V, weights: Wt, kernel: k, bias: b, rowsForY: pairs,
-                                                            rowCount: pairs.count, taps: taps, tapStart: tapStart,
-                                                            out: O + j * W)
-                                for e in ends {
-                                    genericFSRCNNDeconvRow(columns: e, features: F, featureWidth: w, vectors: V,
-                                                           weights: Wt, kernel: k, bias: b, rowsForY: pairs,
-                                                           rowCount: pairs.count, cols: cols, colStart: colStart,
-                                                           out: O + j * W)
-                                }
-                            }
+                            interior(inner, s, F, w, V, Wt, k, b, pairs, pairs.count, taps, tapStart, O + j * W)
+                            for e in ends { edge(e, F, w, V, Wt, k, b, pairs, pairs.count, cols, colStart, O + j * W) }
                         }
                     }
                 }

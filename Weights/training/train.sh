@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Weights/training/train.sh RUN [THREADS]: start or resume one of the runs that train the weights we ship, from
+# its checkpoint in this folder. Machines change between sessions and everything outside the repository is lost,
+# so the checkpoint (with its CSV log and SVG curve) is committed at the end of each session and the next one
+# resumes it here, bit for bit (`srcnn train --resume`). Stop a run with SIGTERM or Ctrl-C: it writes its
+# checkpoint at the next step.
+#
+# Runs:   fsrcnn-x3   FSRCNN(56,12,4) x3 from scratch (Adam 1e-3, deconvolution 1e-4, 20,000 steps of 64 a epoch)
+#
+# Data (never Set5/Set14/B100): /work/train/data/train291 = T91 + the first 190 BSD200 files by name (281
+# images), /work/train/data/val10 = the last 10 BSD200 files (held out; they pick the best epoch). Both are
+# symlinks into ../shared/data, made here; the checkpoint records these paths, so they are fixed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUN=${1:?usage: Weights/training/train.sh RUN [THREADS]  (runs: fsrcnn-x3)}
+THREADS=${2:-1}
+DATA=/work/train/data
+SHARED=$(cd .. && pwd)/shared/data
+mkdir -p "$DATA/train291" "$DATA/val10"
+for f in "$SHARED"/T91/*.png; do ln -sf "$f" "$DATA/train291/T91-$(basename "$f")"; done
+ls "$SHARED/BSD200" | LC_ALL=C sort > "$DATA/bsd200.txt"
+head -190 "$DATA/bsd200.txt" | while read -r f; do ln -sf "$SHARED/BSD200/$f" "$DATA/train291/$f"; done
+tail -10 "$DATA/bsd200.txt" | while read -r f; do ln -sf "$SHARED/BSD200/$f" "$DATA/val10/$f"; done
+[ "$(ls "$DATA/train291" | wc -l)" = 281 ] && [ "$(ls "$DATA/val10" | wc -l)" = 10 ] || {
+  echo "train.sh: expected 281 training and 10 validation images in $DATA" >&2; exit 1; }
+
+swift build -c release --product srcnn >/dev/null
+SRCNN="$(swift build -c release --show-bin-path)/srcnn"
+W=Weights/training
+case "$RUN" in
+  fsrcnn-x3)
+    START=(--family fsrcnn --scale 3 --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 20000 --epochs 300) ;;
+  *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3)" >&2; exit 2 ;;
+esac
+if [ -f "$W/$RUN.ckpt" ]; then
+  exec "$SRCNN" train --resume "$W/$RUN.ckpt" -o "$W/$RUN.safetensors" --threads "$THREADS" --quiet
+else
+  exec "$SRCNN" train "${START[@]}" --data "$DATA/train291" --val "$DATA/val10" --threads "$THREADS" --quiet \
+    -o "$W/$RUN.safetensors" --checkpoint "$W/$RUN.ckpt"
+fi
