@@ -137,14 +137,67 @@ public func avx512FSRCNNDeconvRow(columns: Range<Int>, features f: UnsafePointer
 /// The interior of one HR row of the transposed convolution, phase by phase: for LR columns x in `columns` (where
 /// every tap's feature column x - j lies inside the row) and each phase px < s, out[s*x + px] = bias + the sum
 /// over the row pairs and phase px's (j, kx) taps of the dot of f[(fy * w + x - j) * V] with weights[(ky * k +
-/// kx) * V] (V vectors of 8), summed in that order into one vector per pixel. Eight LR columns share each weight
-/// load. `taps`: phase px's pairs are `tapStart[px] ..< tapStart[px+1]`.
+/// kx) * V] (V vectors of 8), summed in that order into one vector per pixel. Up to x4, four LR columns and all
+/// phases share each load; above, eight LR columns share each weight load. `taps`: phase px's pairs are
+/// `tapStart[px] ..< tapStart[px+1]`, in increasing j.
 public func avx512FSRCNNDeconvInterior(columns: Range<Int>, scale s: Int, features f: UnsafePointer<V8>,
                                        featureWidth w: Int, vectors V: Int, weights: UnsafePointer<V8>, kernel k: Int,
                                        bias: Float, rowsForY: UnsafePointer<(Int, Int)>, rowCount: Int,
                                        taps: UnsafePointer<(Int, Int)>, tapStart: UnsafePointer<Int>,
                                        out: UnsafeMutablePointer<Float>) {
     var x0 = columns.lowerBound
+    if s <= 4 {
+        // Up to four phases at once: each feature load serves every phase with a tap in that column (x3: three
+        // FMAs), four LR columns x four phases of accumulators. Per pixel the same sums in the same order as below.
+        var jLow = Int.max, jHigh = Int.min
+        for t in 0..<tapStart[s] { jLow = min(jLow, taps[t].0); jHigh = max(jHigh, taps[t].0) }
+        let nj = jHigh - jLow + 1
+        var kxOf = [Int](repeating: -1, count: 4 * nj)   // kxOf[px * nj + j - jLow]: phase px's tap column, or -1
+        for px in 0..<s { for t in tapStart[px]..<tapStart[px + 1] { kxOf[px * nj + taps[t].0 - jLow] = taps[t].1 } }
+        while x0 + 4 <= columns.upperBound {
+            var a00 = V8(), a01 = V8(), a02 = V8(), a03 = V8(), a10 = V8(), a11 = V8(), a12 = V8(), a13 = V8()
+            var a20 = V8(), a21 = V8(), a22 = V8(), a23 = V8(), a30 = V8(), a31 = V8(), a32 = V8(), a33 = V8()
+            for i in 0..<rowCount {
+                let (fy, ky) = rowsForY[i]
+                for j in jLow...jHigh {
+                    let q0 = kxOf[j - jLow], q1 = kxOf[nj + j - jLow], q2 = kxOf[2 * nj + j - jLow]
+                    let q3 = kxOf[3 * nj + j - jLow]
+                    let a = f + (fy * w + x0 - j) * V, row = weights + ky * k * V
+                    let b0 = row + max(q0, 0) * V, b1 = row + max(q1, 0) * V
+                    let b2 = row + max(q2, 0) * V, b3 = row + max(q3, 0) * V
+                    for v in 0..<V {
+                        let f0 = a[v], f1 = a[V + v], f2 = a[2 * V + v], f3 = a[3 * V + v]
+                        if q0 >= 0 {
+                            let wv = b0[v]
+                            a00 = a00.addingProduct(f0, wv); a01 = a01.addingProduct(f1, wv)
+                            a02 = a02.addingProduct(f2, wv); a03 = a03.addingProduct(f3, wv)
+                        }
+                        if q1 >= 0 {
+                            let wv = b1[v]
+                            a10 = a10.addingProduct(f0, wv); a11 = a11.addingProduct(f1, wv)
+                            a12 = a12.addingProduct(f2, wv); a13 = a13.addingProduct(f3, wv)
+                        }
+                        if q2 >= 0 {
+                            let wv = b2[v]
+                            a20 = a20.addingProduct(f0, wv); a21 = a21.addingProduct(f1, wv)
+                            a22 = a22.addingProduct(f2, wv); a23 = a23.addingProduct(f3, wv)
+                        }
+                        if q3 >= 0 {
+                            let wv = b3[v]
+                            a30 = a30.addingProduct(f0, wv); a31 = a31.addingProduct(f1, wv)
+                            a32 = a32.addingProduct(f2, wv); a33 = a33.addingProduct(f3, wv)
+                        }
+                    }
+                }
+            }
+            let o = out + s * x0
+            o[0] = bias + a00.sum(); o[s] = bias + a01.sum(); o[2 * s] = bias + a02.sum(); o[3 * s] = bias + a03.sum()
+            if s > 1 { o[1] = bias + a10.sum(); o[s + 1] = bias + a11.sum(); o[2 * s + 1] = bias + a12.sum(); o[3 * s + 1] = bias + a13.sum() }
+            if s > 2 { o[2] = bias + a20.sum(); o[s + 2] = bias + a21.sum(); o[2 * s + 2] = bias + a22.sum(); o[3 * s + 2] = bias + a23.sum() }
+            if s > 3 { o[3] = bias + a30.sum(); o[s + 3] = bias + a31.sum(); o[2 * s + 3] = bias + a32.sum(); o[3 * s + 3] = bias + a33.sum() }
+            x0 += 4
+        }
+    }
     while x0 + 8 <= columns.upperBound {
         for px in 0..<s {
             var a0 = V8(), a1 = V8(), a2 = V8(), a3 = V8(), a4 = V8(), a5 = V8(), a6 = V8(), a7 = V8()
