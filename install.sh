@@ -118,6 +118,9 @@ if compgen -G "Weights/*.safetensors" >/dev/null; then
 fi
 [ -f Weights/MODEL_CARD.md ] && install -m 644 Weights/MODEL_CARD.md "$PLUGDIR.new/weights/"
 install -m 644 Plugin/README.md "$PLUGDIR.new/README.md"
+# The help page the dialog's Help button opens (GIMP's help domain for the plug-in: help/<locale>/gimp-help.xml).
+mkdir -p "$PLUGDIR.new/help/en"
+install -m 644 Plugin/help/en/* "$PLUGDIR.new/help/en/"
 rm -rf "$PLUGDIR"
 mv "$PLUGDIR.new" "$PLUGDIR"
 install -m 644 Plugin/srcnn-batch.scm "$SCRIPT"

@@ -10,6 +10,7 @@ import SRCNNHost
 
 let procedureName = "plug-in-srcnn-upscale"
 let toSizeProcedureName = "plug-in-srcnn-upscale-to-size"
+let helpDomain = "org.srcnn-upscale.help"
 
 /// What the user chose (also the "last values" GIMP remembers between runs).
 struct Settings: Equatable {
@@ -65,6 +66,9 @@ public func srcnnPluginQuery() {
         "SRCNN Upscale…", "RGB*, GRAY*", GIMP_PLUGIN,
         gint(args.count), 0, params, nil)
     gimp_plugin_menu_register(procedureName, "<Image>/Filters/Enhance")
+    // The dialog's Help button: GIMP maps the help ID (the procedure's name) to a page through
+    // help/<locale>/gimp-help.xml beside the plug-in (English only: GIMP falls back to it).
+    gimp_plugin_help_register(helpDomain, "file://" + pluginFolder() + "/help")
     installToSize(from: args)
     installBatchHelpers()
     installCommit()

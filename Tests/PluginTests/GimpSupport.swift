@@ -81,6 +81,8 @@ final class GimpProfile {
         try fm.createDirectory(at: p.pluginFolder.appendingPathComponent("weights"), withIntermediateDirectories: true)
         try fm.copyItem(at: PluginPaths.shim, to: p.pluginFolder.appendingPathComponent("srcnn-upscale"))
         try fm.copyItem(at: PluginPaths.library, to: p.pluginFolder.appendingPathComponent("libSRCNNGimp.so"))
+        try fm.copyItem(at: PluginPaths.packageRoot.appendingPathComponent("Plugin/help"),
+                        to: p.pluginFolder.appendingPathComponent("help"))
         // The Script-Fu batch helpers, as install.sh installs them.
         let scripts = p.profile.appendingPathComponent("scripts")
         try fm.createDirectory(at: scripts, withIntermediateDirectories: true)

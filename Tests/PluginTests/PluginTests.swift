@@ -399,6 +399,64 @@ final class PluginTests: XCTestCase {
         assertClose(top.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
     }
 
+    /// The dialog's Help button (F1) opens the page installed beside the plug-in (help/en/index.html through the
+    /// help domain the plug-in registers), not GIMP's "user manual is not installed" box. GIMP is set to use the
+    /// web browser for help (its own help browser is not packaged), with a command that records the URL.
+    func testHelpOpensTheInstalledPage() throws {
+        guard let gimp = try GimpProfile.make(), let display = try VirtualDisplay.start() else { return }
+        let urls = gimp.path("urls.txt"), recorder = gimp.path("record-url.sh")
+        try "#!/bin/sh\necho \"$1\" >> \(urls)\n".write(toFile: recorder, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: recorder)
+        let rc = gimp.profile.appendingPathComponent("gimprc")
+        let before = (try? String(contentsOf: rc, encoding: .utf8)) ?? ""
+        try (before + "\n(help-browser web-browser)\n").write(to: rc, atomically: true, encoding: .utf8)
+        // GIMP's web browser opens the page with the desktop's default application for HTML (GIO): make that
+        // a recorder, in this test's own HOME.
+        let apps = gimp.root.appendingPathComponent(".local/share/applications")
+        try FileManager.default.createDirectory(at: apps, withIntermediateDirectories: true)
+        try "[Desktop Entry]\nType=Application\nName=Record URL\nExec=\(recorder) %u\nMimeType=text/html;\n"
+            .write(to: apps.appendingPathComponent("srcnn-record-url.desktop"), atomically: true, encoding: .utf8)
+        let config = gimp.root.appendingPathComponent(".config")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try "[Default Applications]\ntext/html=srcnn-record-url.desktop\n"
+            .write(to: config.appendingPathComponent("mimeapps.list"), atomically: true, encoding: .utf8)
+        let input = try writeImage(gimp, name: "in.png", width: 12, height: 10, channels: 3)
+        // Help lives in GIMP's user interface (gimp-console has none): the real GIMP, as a user runs it.
+        try? FileManager.default.removeItem(at: gimp.profile.appendingPathComponent("backups"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["120", "/usr/bin/gimp", "-n", "-s", "-d", "-f", "--console-messages", input]
+        var env = ProcessInfo.processInfo.environment
+        env["GIMP2_DIRECTORY"] = gimp.profile.path
+        env["HOME"] = gimp.root.path
+        env["DISPLAY"] = display.name
+        env["PATH"] = "/usr/bin:/bin"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        FileManager.default.createFile(atPath: gimp.path("help-stderr.log"), contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: gimp.path("help-stderr.log"))
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        guard let main = try display.waitForWindow(named: "12x10 – GIMP$", seconds: 90) else {
+            return XCTFail("GIMP's image window did not appear")
+        }
+        Thread.sleep(forTimeInterval: 1)
+        guard let dialog = try openDialog(display, from: main) else { return }
+        _ = try display.xdotool(["windowfocus", "--sync", dialog])
+        _ = try display.xdotool(["key", "F1"])
+        var url = ""
+        for _ in 0..<150 where url.isEmpty {
+            Thread.sleep(forTimeInterval: 0.2)
+            url = (try? String(contentsOfFile: urls, encoding: .utf8)) ?? ""
+        }
+        let page = gimp.pluginFolder.appendingPathComponent("help/en/index.html").path
+        let log = ((try? String(contentsOfFile: gimp.path("help-stderr.log"), encoding: .utf8)) ?? "")
+            .split(separator: "\n").filter { !$0.contains("theme engine") && !$0.isEmpty }.joined(separator: "\n")
+        XCTAssertTrue(url.contains(page), "Help opened '\(url)', expected \(page); GIMP said: \(log)")
+        XCTAssertNil(try display.waitForWindow(named: "^GIMP Message$|User Manual", seconds: 0.5),
+                     "GIMP showed a message instead of the page")
+    }
+
     /// With FSRCNN weights shipped, the dialog's model list offers "FSRCNN — fast" (second row); picking it runs
     /// the shipped FSRCNN model, and the choice is remembered (RUN-WITH-LAST-VALS uses it again).
     func testDialogOffersFSRCNNWhenShipped() throws {
