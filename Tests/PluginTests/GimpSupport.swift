@@ -123,6 +123,8 @@ final class GimpProfile {
         var env = ProcessInfo.processInfo.environment
         env["GIMP2_DIRECTORY"] = profile.path
         env["HOME"] = home.path
+        // The plug-in's job folders (and GEGL's swap) under this test's HOME, whatever the caller's XDG settings.
+        env["XDG_CACHE_HOME"] = home.appendingPathComponent(".cache").path
         env["SRCNN_WEIGHTS_DIR"] = nil
         env["DISPLAY"] = display
         // No Swift toolchain on the path or the loader path: the plug-in must not need it.

@@ -429,6 +429,8 @@ final class PluginTests: XCTestCase {
         var env = ProcessInfo.processInfo.environment
         env["GIMP2_DIRECTORY"] = gimp.profile.path
         env["HOME"] = gimp.root.path
+        env["XDG_CONFIG_HOME"] = config.path
+        env["XDG_DATA_HOME"] = gimp.root.appendingPathComponent(".local/share").path
         env["DISPLAY"] = display.name
         env["PATH"] = "/usr/bin:/bin"
         p.environment = env
