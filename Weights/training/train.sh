@@ -24,8 +24,10 @@ tail -10 "$DATA/bsd200.txt" | while read -r f; do ln -sf "$SHARED/BSD200/$f" "$D
 [ "$(ls "$DATA/train291" | wc -l)" = 281 ] && [ "$(ls "$DATA/val10" | wc -l)" = 10 ] || {
   echo "train.sh: expected 281 training and 10 validation images in $DATA" >&2; exit 1; }
 
-swift build -c release --product srcnn >/dev/null
-SRCNN="$(swift build -c release --show-bin-path)/srcnn"
+# Its own build folder, so a training run neither waits for nor disturbs the test build in .build.
+swift build -c release --product srcnn --scratch-path .build-train 2>&1 | grep -E "error|warning: unre" || true
+SRCNN="$(swift build -c release --scratch-path .build-train --show-bin-path)/srcnn"
+[ -x "$SRCNN" ] || { echo "train.sh: the srcnn build failed" >&2; exit 1; }
 W=Weights/training
 case "$RUN" in
   fsrcnn-x3)
