@@ -40,8 +40,14 @@ func removeStaleJobs() {
         let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
         let parts = name.split(separator: "-")
         guard parts.count == 3, parts[0] == "job" || parts[0] == "commit", let pid = pid_t(parts[1]) else { continue }
-        if kill(pid, 0) != 0 && errno == ESRCH { removeJobFolder(root + "/" + name) }
+        if kill(pid, 0) != 0 && errno == ESRCH && isRealFolder(root + "/" + name) { removeJobFolder(root + "/" + name) }
     }
+}
+
+/// A directory of this user, not a symbolic link (job folders are only ever that).
+func isRealFolder(_ path: String) -> Bool {
+    var st = stat()
+    return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR && st.st_uid == getuid()
 }
 
 /// Deletes a job folder and the files in it (only the plain files a job holds).
@@ -56,20 +62,26 @@ func removeJobFolder(_ path: String) {
     rmdir(path)
 }
 
-/// One layer of a job: its id, size, bytes per pixel and file.
+/// One layer of a job: its id, size, bytes per pixel, file, and the babl format its bytes are in.
 struct JobLayer: Equatable {
-    var layer: gint32, width: Int, height: Int, bytesPerPixel: Int
-    var line: String { "\(layer) \(width) \(height) \(bytesPerPixel)" }
-    init(layer: gint32, width: Int, height: Int, bytesPerPixel: Int) {
+    var layer: gint32, width: Int, height: Int, bytesPerPixel: Int, format: String
+    var line: String { "\(layer) \(width) \(height) \(bytesPerPixel) \(format)" }
+    init(layer: gint32, width: Int, height: Int, bytesPerPixel: Int, format: String) {
         self.layer = layer; self.width = width; self.height = height; self.bytesPerPixel = bytesPerPixel
+        self.format = format
     }
     init?(line: Substring) {
-        let f = line.split(separator: " ").compactMap { Int($0) }
-        guard f.count == 4, let id = gint32(exactly: f[0]), f[1] >= 0, f[2] >= 0, (1...64).contains(f[3]) else { return nil }
-        (layer, width, height, bytesPerPixel) = (id, f[1], f[2], f[3])
+        let parts = line.split(separator: " ", maxSplits: 4)
+        let f = parts.prefix(4).compactMap { Int($0) }
+        guard parts.count == 5, f.count == 4, let id = gint32(exactly: f[0]), f[1] >= 0, f[2] >= 0,
+              (1...64).contains(f[3]) else { return nil }
+        (layer, width, height, bytesPerPixel, format) = (id, f[1], f[2], f[3], String(parts[4]))
     }
     var file: String { "layer-\(layer).raw" }
 }
+
+/// The babl name of a format ("R'G'B'A u8", ...), as the manifest records it.
+func formatName(_ format: OpaquePointer?) -> String { babl_get_name(format).map { String(cString: $0) } ?? "" }
 
 private func systemError(_ what: String) -> PluginError {
     PluginError(message: "\(what): \(String(cString: strerror(errno)))")
@@ -91,7 +103,7 @@ func writeJob(_ results: [(layer: gint32, result: LayerResult)]) throws -> Strin
         for r in results {
             let format = gegl_buffer_get_format(r.result.buffer)
             let job = JobLayer(layer: r.layer, width: r.result.width, height: r.result.height,
-                               bytesPerPixel: Int(babl_format_get_bytes_per_pixel(format)))
+                               bytesPerPixel: Int(babl_format_get_bytes_per_pixel(format)), format: formatName(format))
             try writeLayerFile(folder + "/" + job.file, job, from: r.result.buffer, format: format)
             manifest += job.line + "\n"
         }
@@ -152,6 +164,7 @@ func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws {
         throw PluginError(message: "\(commitProcedure): '\(given)' is not a job folder of this plug-in")
     }
     let folder = root + "/commit-\(getpid())-" + name.split(separator: "-")[2]
+    guard isRealFolder(given) else { throw PluginError(message: "\(commitProcedure): '\(given)' is not a job folder") }
     guard rename(given, folder) == 0 else { throw systemError("\(commitProcedure): cannot take over \(given)") }
     defer { removeJobFolder(folder) }
     let manifest = try readWhole(folder + "/manifest")
@@ -164,6 +177,17 @@ func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws {
     }
     guard gimp_image_is_valid(image) != 0, !layers.isEmpty else {
         throw PluginError(message: "\(commitProcedure): invalid image or empty job")
+    }
+    // Everything that can be checked before the image changes: each file complete, each layer still in the format
+    // its result was computed for (a precision change in the meantime would make the bytes mean something else).
+    for l in layers {
+        var st = stat()
+        guard stat(folder + "/" + l.file, &st) == 0, Int(st.st_size) == l.width * l.height * l.bytesPerPixel else {
+            throw PluginError(message: "\(commitProcedure): the result of layer \(l.layer) is missing or incomplete")
+        }
+        guard formatName(gimp_drawable_get_format(l.layer)) == l.format else {
+            throw PluginError(message: "a layer's pixel format changed while it was upscaled; nothing was changed")
+        }
     }
     gimp_image_undo_group_start(image)
     defer { gimp_image_undo_group_end(image) }
@@ -198,8 +222,9 @@ private func readWhole(_ path: String) throws -> [UInt8] {
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 && errno == EINTR { continue }
         guard n >= 0 else { throw systemError("cannot read \(path)") }
-        if n == 0 || out.count > 1 << 20 { return out }
+        if n == 0 { return out }
         out += chunk[0..<n]
+        guard out.count <= 1 << 24 else { throw PluginError(message: "\(path) is too large to be a job manifest") }
     }
 }
 
@@ -209,7 +234,7 @@ private func writeLayer(_ l: JobLayer, from path: String) throws {
     guard let shadow = gimp_drawable_get_shadow_buffer(l.layer) else { throw PluginError(message: "cannot write the drawable") }
     defer { g_object_unref(UnsafeMutableRawPointer(shadow)) }
     let format = gegl_buffer_get_format(shadow)
-    guard Int(babl_format_get_bytes_per_pixel(format)) == l.bytesPerPixel else {
+    guard Int(babl_format_get_bytes_per_pixel(format)) == l.bytesPerPixel, formatName(format) == l.format else {
         throw PluginError(message: "a layer's pixel format changed while it was upscaled")
     }
     let fd = open(path, O_RDONLY | O_CLOEXEC)

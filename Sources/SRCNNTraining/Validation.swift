@@ -62,8 +62,9 @@ extension TrainState {
         guard history.count <= epoch else { throw bad("\(history.count) history records for \(epoch) epochs") }
         for (i, r) in history.enumerated() {
             let values = [r.loss, r.patchesPerSecond, r.seconds] + (r.valPSNR.map { [$0] } ?? [])
-            guard r.epoch == i + 1 + epoch - history.count, r.step >= 0, r.step <= step,
-                  values.allSatisfy({ $0.isFinite }), r.loss >= 0, r.patchesPerSecond >= 0, r.seconds >= 0 else {
+            // (history.count <= epoch, so this cannot overflow; elapsed seconds may dip if the clock was set back)
+            guard r.epoch == epoch - history.count + i + 1, r.step >= 0, r.step <= step,
+                  values.allSatisfy({ $0.isFinite }), r.loss >= 0, r.patchesPerSecond >= 0 else {
                 throw bad("history record \(i + 1) (epoch \(r.epoch)) is out of order or holds a negative or non-finite value")
             }
         }

@@ -109,6 +109,9 @@ struct Upscale: ParsableCommand {
             }
             try makeFolder(folder)
         }
+        // A result must never replace an input of the same batch (a.bmp -> in/a.png while in/a.png waits its turn).
+        func resolved(_ p: String) -> String { URL(fileURLWithPath: p).resolvingSymlinksInPath().standardized.path }
+        let inputPaths = Set(files.map(resolved))
         var planned: [String: String] = [:], failed = 0
         let bar = ProgressLine("upscale \(files.count) files -> \(folder)", quiet: common.quiet)
         for (i, file) in files.enumerated() {
@@ -117,6 +120,9 @@ struct Upscale: ParsableCommand {
             let out = folder + (folder.hasSuffix("/") ? "" : "/") + name + "."
                 + (format?.lowercased() ?? (Self.formats.contains(ext) ? ext : "png"))
             do {
+                if inputPaths.contains(resolved(out)) {
+                    throw SRCNNError.invalidArgument("its result \(out) would replace an input of this batch")
+                }
                 if let first = planned[out] {
                     throw SRCNNError.invalidArgument("its result \(out) would replace the result of \(first)")
                 }

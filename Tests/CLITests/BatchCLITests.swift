@@ -79,5 +79,12 @@ final class BatchCLITests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("would replace the result of"), r.stderr)
         XCTAssertTrue(r.stderr.contains("1 succeeded, 1 failed"), r.stderr)
+        // Results never replace inputs: the input folder as the output folder refuses every file, changes nothing.
+        let before = try Data(contentsOf: URL(fileURLWithPath: path("in/a.png")))
+        r = try runSRCNN(["upscale", path("in"), path("in"), "--weights", weights])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("would replace an input of this batch"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("0 succeeded, 3 failed"), r.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("in/a.png"))), before)
     }
 }

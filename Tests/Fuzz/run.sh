@@ -21,9 +21,13 @@ clang -g -O1 -fsanitize=fuzzer,address -ISources/CVipsIO/include $(pkg-config --
   | grep -v "Cannot export local symbol" || true
 # The checkpoint harness needs the trainer's module graph: SwiftPM builds it (debug, so Swift's own checks stay on)
 # in its own scratch folder, libFuzzer's driver reached through CFuzzDriver.
-swift build --scratch-path .build-fuzz-spm --product fuzz-checkpoint -Xswiftc -sanitize=fuzzer,address \
-  -Xcc -DSRCNN_FUZZING 2>&1 | grep -E "error|warning: unre" || true
-cp .build-fuzz-spm/debug/fuzz-checkpoint "$OUT/bin/checkpoint" 2>/dev/null || true
+rm -f .build-fuzz-spm/debug/fuzz-checkpoint
+if swift build --scratch-path .build-fuzz-spm --product fuzz-checkpoint -Xswiftc -sanitize=fuzzer,address \
+     -Xcc -DSRCNN_FUZZING > "$OUT/checkpoint-build.log" 2>&1; then
+  cp .build-fuzz-spm/debug/fuzz-checkpoint "$OUT/bin/checkpoint"
+else
+  grep -E "error" "$OUT/checkpoint-build.log" | head -20
+fi
 HARNESSES=(json weights image checkpoint)
 for h in "${HARNESSES[@]}"; do
   [ -x "$OUT/bin/$h" ] || { echo "fuzz: the $h harness did not build (errors above)"; exit 1; }
