@@ -9,6 +9,7 @@
 import CGimp
 import FoundationEssentials
 import Glibc
+import SRCNNHost
 
 let commitProcedure = "plug-in-srcnn-commit"
 
@@ -167,7 +168,10 @@ func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws {
     guard isRealFolder(given) else { throw PluginError(message: "\(commitProcedure): '\(given)' is not a job folder") }
     guard rename(given, folder) == 0 else { throw systemError("\(commitProcedure): cannot take over \(given)") }
     defer { removeJobFolder(folder) }
-    let manifest = try readWhole(folder + "/manifest")
+    let manifest: [UInt8]
+    do { manifest = try readFileBytes(folder + "/manifest", limit: 1 << 24) } catch {
+        throw PluginError(message: "\(commitProcedure): cannot read the job manifest: \(error)")
+    }
     var layers: [JobLayer] = []
     for line in String(decoding: manifest, as: UTF8.self).split(separator: "\n") {
         guard let l = JobLayer(line: line), gimp_item_is_valid(l.layer) != 0, gimp_item_get_image(l.layer) == image else {
@@ -211,21 +215,6 @@ func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws {
         }
     }
     for l in layers { try writeLayer(l, from: folder + "/" + l.file) }
-}
-
-private func readWhole(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw systemError("cannot open \(path)") }
-    defer { close(fd) }
-    var out: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        guard n >= 0 else { throw systemError("cannot read \(path)") }
-        if n == 0 { return out }
-        out += chunk[0..<n]
-        guard out.count <= 1 << 24 else { throw PluginError(message: "\(path) is too large to be a job manifest") }
-    }
 }
 
 /// One layer's file into its shadow buffer (raw bytes in the drawable's own format: no conversion), merged.
