@@ -46,8 +46,11 @@ let package = Package(
         // GIMP 2.10: libgimp, libgimpui (GTK2) and GEGL through pkg-config.
         .systemLibrary(name: "CGimp", path: "Sources/CGimp", pkgConfig: "gimpui-2.0",
                        providers: [.apt(["libgimp2.0-dev", "libgtk2.0-dev"])]),
-        // The plug-in's Swift side (PDB registration, GEGL pixels, undo, progress), exported with @_cdecl.
-        .target(name: "SRCNNGimp", dependencies: ["SRCNN", "SRCNNHost", "CGimp", "SRCNNGimpUI"], swiftSettings: fast),
+        // The plug-in's GIMP-free core: settings and their checks, the job's region, the progress plan.
+        .target(name: "SRCNNPluginCore", dependencies: ["SRCNN", "SRCNNHost"], swiftSettings: fast),
+        // The plug-in's GIMP 2.10 adapter (PDB registration, GEGL pixels, undo, progress), exported with @_cdecl.
+        .target(name: "SRCNNGimp", dependencies: ["SRCNN", "SRCNNHost", "SRCNNPluginCore", "CGimp", "SRCNNGimpUI"],
+                swiftSettings: fast),
         // The GTK2 dialog, in C (gimp_dialog_new is variadic).
         .target(name: "SRCNNGimpUI", dependencies: ["CGimp"],
                 cSettings: [.define("GLIB_DISABLE_DEPRECATION_WARNINGS")]),
@@ -60,6 +63,7 @@ let package = Package(
         // Helpers shared by the end-to-end test targets (../shared guard, child-process runner).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SRCNNTests", dependencies: ["SRCNN", "SRCNNHost"], exclude: ["Fixtures"]),
+        .testTarget(name: "PluginCoreTests", dependencies: ["SRCNNPluginCore"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNImageIO", "SRCNNTraining", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNTraining", "SRCNNImageIO", "srcnn", "TestSupport"]),

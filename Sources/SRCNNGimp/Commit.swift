@@ -10,6 +10,7 @@ import CGimp
 import FoundationEssentials
 import Glibc
 import SRCNNHost
+import SRCNNPluginCore
 
 let commitProcedure = "plug-in-srcnn-commit"
 
@@ -23,9 +24,13 @@ func installCommit() {
     ]
     let params = UnsafeMutablePointer<GimpParamDef>.allocate(capacity: args.count)
     for (i, a) in args.enumerated() { params[i] = GimpParamDef(type: a.0, name: strdup(a.1), description: strdup(a.2)) }
-    let blurb = "Internal to plug-in-srcnn-upscale: scale the image and write the prepared layers, in one undo step"
+    let returns = UnsafeMutablePointer<GimpParamDef>.allocate(capacity: 1)
+    returns[0] = GimpParamDef(type: GIMP_PDB_IMAGE, name: strdup("new-image"),
+                              description: strdup("The new image (a new-image job), else -1"))
+    let blurb = "Internal to plug-in-srcnn-upscale: scale the image (or make the new one) and write the prepared "
+        + "layers, in one undo step"
     gimp_install_procedure(commitProcedure, blurb, blurb, "SRCNN Upscale contributors", "SRCNN Upscale contributors",
-                           "2026", nil, "RGB*, GRAY*", GIMP_PLUGIN, gint(args.count), 0, params, nil)
+                           "2026", nil, "RGB*, GRAY*", GIMP_PLUGIN, gint(args.count), 1, params, returns)
 }
 
 /// Job folders live here: `<cache>/srcnn-upscale/job-<pid>-<n>` while the upscaling process `pid` writes them,
@@ -63,6 +68,26 @@ func removeJobFolder(_ path: String) {
     rmdir(path)
 }
 
+/// Where a job's results go: the image itself, scaled; or a new image made from the image's `area` (cropped to
+/// it when `crop`), shown when `display`.
+enum JobTarget: Equatable {
+    case resize
+    case newImage(PixelRect, crop: Bool, display: Bool)
+
+    /// The manifest's first line for a new image ("new-image X Y W H CROP DISPLAY"); none for a resize.
+    var line: String? {
+        guard case let .newImage(r, crop, display) = self else { return nil }
+        return "new-image \(r.x) \(r.y) \(r.width) \(r.height) \(crop ? 1 : 0) \(display ? 1 : 0)"
+    }
+    init?(line: Substring) {
+        let parts = line.split(separator: " ")
+        let f = parts.dropFirst().compactMap { Int($0) }
+        guard parts.count == 7, parts[0] == "new-image", f.count == 6, f[2] > 0, f[3] > 0,
+              (0...1).contains(f[4]), (0...1).contains(f[5]) else { return nil }
+        self = .newImage(PixelRect(x: f[0], y: f[1], width: f[2], height: f[3]), crop: f[4] == 1, display: f[5] == 1)
+    }
+}
+
 /// One layer of a job: its id, size, bytes per pixel, file, and the babl format its bytes are in.
 struct JobLayer: Equatable {
     var layer: gint32, width: Int, height: Int, bytesPerPixel: Int, format: String
@@ -93,14 +118,14 @@ private let stripRows = 64
 
 /// In the upscaling process, after every result is computed: writes them into a new job folder (a full disk is
 /// an error here, before the image is touched) and returns its path. The manifest is written last.
-func writeJob(_ results: [(layer: gint32, result: LayerResult)]) throws -> String {
+func writeJob(_ results: [(layer: gint32, result: LayerResult)], target: JobTarget) throws -> String {
     removeStaleJobs()
     let root = jobRoot()
     if mkdir(root, 0o700) != 0 && errno != EEXIST { throw systemError("cannot create \(root)") }
     let folder = root + "/job-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     guard mkdir(folder, 0o700) == 0 else { throw systemError("cannot create \(folder)") }
     do {
-        var manifest = ""
+        var manifest = target.line.map { $0 + "\n" } ?? ""
         for r in results {
             let format = gegl_buffer_get_format(r.result.buffer)
             let job = JobLayer(layer: r.layer, width: r.result.width, height: r.result.height,
@@ -150,8 +175,9 @@ private func writeLayerFile(_ path: String, _ job: JobLayer, from buffer: Opaque
 }
 
 /// The commit process: `plug-in-srcnn-commit (run-mode, image, width, height, job)`. Never touches GIMP's
-/// progress (a progress would give GIMP's Cancel a way to kill this process half-way).
-func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws {
+/// progress (a progress would give GIMP's Cancel a way to kill this process half-way). Returns the new image of a
+/// new-image job (else nil).
+func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws -> gint32? {
     guard count == 5, let rawJob = param[4].data.d_string else {
         throw PluginError(message: "\(commitProcedure) takes 5 arguments (run-mode, image, width, height, job), got \(count)")
     }
@@ -172,8 +198,15 @@ func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws {
     do { manifest = try readFileBytes(folder + "/manifest", limit: 1 << 24) } catch {
         throw PluginError(message: "\(commitProcedure): cannot read the job manifest: \(error)")
     }
+    var lines = String(decoding: manifest, as: UTF8.self).split(separator: "\n")
+    var target = JobTarget.resize
+    if let first = lines.first, first.hasPrefix("new-image") {
+        guard let t = JobTarget(line: first) else { throw PluginError(message: "\(commitProcedure): bad job target") }
+        target = t
+        lines.removeFirst()
+    }
     var layers: [JobLayer] = []
-    for line in String(decoding: manifest, as: UTF8.self).split(separator: "\n") {
+    for line in lines {
         guard let l = JobLayer(line: line), gimp_item_is_valid(l.layer) != 0, gimp_item_get_image(l.layer) == image else {
             throw PluginError(message: "\(commitProcedure): the job does not match the image's layers")
         }
@@ -193,14 +226,66 @@ func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws {
             throw PluginError(message: "a layer's pixel format changed while it was upscaled; nothing was changed")
         }
     }
-    gimp_image_undo_group_start(image)
-    defer { gimp_image_undo_group_end(image) }
-    try scaleImage(image, newWidth, newHeight)
-    if let ms = getenv("SRCNN_FAULT_COMMIT_DELAY_MS").flatMap({ Int(String(cString: $0)) }), ms > 0 {
-        usleep(useconds_t(min(ms, 60_000)) * 1000)   // fault-injection tests: widen the window a kill aims at
+    switch target {
+    case .resize:
+        gimp_image_undo_group_start(image)
+        defer { gimp_image_undo_group_end(image) }
+        try scaleImage(image, newWidth, newHeight)
+        faultDelay()
+        try write(layers, into: image, from: folder) { $0 }
+        return nil
+    case let .newImage(area, crop, display):
+        return try makeNewImage(from: image, area: area, crop: crop, display: display, width: newWidth,
+                                height: newHeight, layers: layers, folder: folder)
     }
+}
+
+/// `SRCNN_FAULT_COMMIT_DELAY_MS`: fault-injection tests widen the window a kill aims at.
+private func faultDelay() {
+    if let ms = getenv("SRCNN_FAULT_COMMIT_DELAY_MS").flatMap({ Int(String(cString: $0)) }), ms > 0 {
+        usleep(useconds_t(min(ms, 60_000)) * 1000)
+    }
+}
+
+/// A new image: a duplicate of `image` (its undo off while it is built), cropped to `area` when `crop`, scaled,
+/// its copies of the job's layers written; shown when `display`. On a failure the duplicate is deleted.
+private func makeNewImage(from image: gint32, area: PixelRect, crop: Bool, display: Bool, width: Int, height: Int,
+                          layers: [JobLayer], folder: String) throws -> gint32 {
+    // The duplicate's pixel layers stand in the same tree order as the original's.
+    let originals = pixelLayers(of: image)
+    let made = gimp_image_duplicate(image)
+    guard made > 0 else { throw PluginError(message: "cannot duplicate the image") }
+    var done = false
+    defer { if !done { gimp_image_delete(made) } }
+    _ = gimp_image_undo_disable(made)
+    let copies = pixelLayers(of: made)
+    guard copies.count == originals.count else { throw PluginError(message: "the duplicate's layers differ") }
+    let copyOf = Dictionary(uniqueKeysWithValues: zip(originals, copies))
+    if crop {
+        guard gimp_image_crop(made, gint(area.width), gint(area.height), gint(area.x), gint(area.y)) != 0 else {
+            throw PluginError(message: "cannot crop the new image to \(area.width)×\(area.height)")
+        }
+    }
+    _ = gimp_selection_none(made)
+    try scaleImage(made, width, height)
+    faultDelay()
+    try write(layers, into: made, from: folder) { copyOf[$0] ?? -1 }
+    _ = gimp_image_undo_enable(made)
+    // Without GIMP's interface (gimp-console) there is no display to show it in: the image is made all the same.
+    if display, gimp_display_new(made) <= 0 {
+        fputs("srcnn-upscale: new image \(made) made; GIMP has no display to show it in\n", stderr)
+    }
+    done = true
+    return made
+}
+
+/// The job's layers into `image` (each into the layer `target` maps its id to), after a size check of them all.
+private func write(_ layers: [JobLayer], into image: gint32, from folder: String,
+                   target: (gint32) -> gint32) throws {
     for l in layers {
-        guard Int(gimp_drawable_width(l.layer)) == l.width, Int(gimp_drawable_height(l.layer)) == l.height else {
+        let t = target(l.layer)
+        guard gimp_item_is_valid(t) != 0, Int(gimp_drawable_width(t)) == l.width,
+              Int(gimp_drawable_height(t)) == l.height else {
             throw PluginError(message: "a layer's scaled size differs from the expected one")
         }
     }
@@ -214,13 +299,13 @@ func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws {
             _ = gimp_image_remove_channel(image, saved)
         }
     }
-    for l in layers { try writeLayer(l, from: folder + "/" + l.file) }
+    for l in layers { try writeLayer(l, into: target(l.layer), from: folder + "/" + l.file) }
 }
 
 /// One layer's file into its shadow buffer (raw bytes in the drawable's own format: no conversion), merged.
-private func writeLayer(_ l: JobLayer, from path: String) throws {
+private func writeLayer(_ l: JobLayer, into layer: gint32, from path: String) throws {
     guard l.width > 0, l.height > 0 else { return }
-    guard let shadow = gimp_drawable_get_shadow_buffer(l.layer) else { throw PluginError(message: "cannot write the drawable") }
+    guard let shadow = gimp_drawable_get_shadow_buffer(layer) else { throw PluginError(message: "cannot write the drawable") }
     defer { g_object_unref(UnsafeMutableRawPointer(shadow)) }
     let format = gegl_buffer_get_format(shadow)
     guard Int(babl_format_get_bytes_per_pixel(format)) == l.bytesPerPixel, formatName(format) == l.format else {
@@ -246,6 +331,6 @@ private func writeLayer(_ l: JobLayer, from path: String) throws {
         y += n
     }
     gegl_buffer_flush(shadow)
-    gimp_drawable_merge_shadow(l.layer, 1)
-    gimp_drawable_update(l.layer, 0, 0, gint(l.width), gint(l.height))
+    gimp_drawable_merge_shadow(layer, 1)
+    gimp_drawable_update(layer, 0, 0, gint(l.width), gint(l.height))
 }

@@ -4,6 +4,7 @@ import CGimp
 import Glibc
 import SRCNNGimpUI
 import SRCNNHost
+import SRCNNPluginCore
 
 /// The shipped models the dialog lists, SRCNN first, each with what it is ("SRCNN 9-5-5 ×2", "FSRCNN ×3 — fast").
 func dialogModels() -> [(path: String, label: String)] {
@@ -16,6 +17,12 @@ func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
     var values = SRCNNDialogValues()
     values.scale = settings.scale
     values.all_layers = settings.allLayers ? 1 : 0
+    values.output = Int32(settings.output.rawValue)
+    values.exact_width = Int32(clamping: settings.exactWidth)
+    values.exact_height = Int32(clamping: settings.exactHeight)
+    // A new image is made of the selection's bounding box, when there is a selection.
+    var nonEmpty: gboolean = 0, x1: gint = 0, y1: gint = 0, x2: gint = 0, y2: gint = 0
+    let hasSelection = gimp_selection_bounds(image, &nonEmpty, &x1, &y1, &x2, &y2) != 0 && nonEmpty != 0
     values.scaled_side = { side, scale in Int32(SizeRule.side(Int(side), scale: scale)) }
     values.nearest_model = { scale in
         guard let path = ShippedWeights.nearest(to: scale, in: weightsFolders()) else { return -1 }
@@ -37,7 +44,8 @@ func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
         labels.withUnsafeMutableBufferPointer { l in
             p.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, p.count)) { cp in
                 l.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, l.count)) { cl in
-                    srcnn_dialog_run(&values, gimp_image_width(image), gimp_image_height(image), cp, cl,
+                    srcnn_dialog_run(&values, gimp_image_width(image), gimp_image_height(image),
+                                     hasSelection ? x2 - x1 : 0, hasSelection ? y2 - y1 : 0, cp, cl,
                                      Int32(models.count))
                 }
             }
@@ -50,6 +58,9 @@ func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
         var chosen = Settings()
         chosen.scale = values.scale
         chosen.allLayers = values.all_layers != 0
+        chosen.output = OutputMode(rawValue: Int(values.output)) ?? .resize
+        chosen.exactWidth = Int(values.exact_width)
+        chosen.exactHeight = Int(values.exact_height)
         chosen.weights = withUnsafeBytes(of: &values.weights) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
         return chosen
     }

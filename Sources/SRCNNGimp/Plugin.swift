@@ -7,28 +7,12 @@ import Glibc
 import SRCNN
 import SRCNNGimpUI
 import SRCNNHost
+import SRCNNPluginCore
 
 let procedureName = "plug-in-srcnn-upscale"
 let toSizeProcedureName = "plug-in-srcnn-upscale-to-size"
+let newImageProcedureName = "plug-in-srcnn-upscale-new-image"
 let helpDomain = "org.srcnn-upscale.help"
-
-/// What the user chose (also the "last values" GIMP remembers between runs).
-struct Settings: Equatable {
-    var scale: Double = 2
-    var weights: String = ""
-    /// false: SRCNN on the drawable passed in; true: on every pixel layer of the image, inside groups too.
-    var allLayers = false
-
-    var serialized: [UInt8] { Array("\(scale)\n\(allLayers ? 1 : 0)\n\(weights)".utf8) }
-    init() {}
-    init?(serialized bytes: [UInt8]) {
-        let parts = String(decoding: bytes, as: UTF8.self).split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let s = Double(parts[0]), let mode = Int(parts[1]) else { return nil }
-        scale = s
-        allLayers = mode == 1
-        weights = String(parts[2])
-    }
-}
 
 /// The procedure's arguments (after run-mode, image and drawable).
 let argumentCount = 6
@@ -70,6 +54,7 @@ public func srcnnPluginQuery() {
     // help/<locale>/gimp-help.xml beside the plug-in (English only: GIMP falls back to it).
     gimp_plugin_help_register(helpDomain, "file://" + pluginFolder() + "/help")
     installToSize(from: args)
+    installNewImage(from: args)
     installBatchHelpers()
     installCommit()
 }
@@ -93,6 +78,22 @@ func installToSize(from args: [(GimpPDBArgType, String, String)]) {
         gint(sized.count), 0, params, nil)
 }
 
+/// `plug-in-srcnn-upscale-new-image (run-mode, image, drawable, scale, weights, layers) -> new-image`: the upscale
+/// into a new image (of the selection's bounding box when there is a selection), the original untouched.
+func installNewImage(from args: [(GimpPDBArgType, String, String)]) {
+    let params = UnsafeMutablePointer<GimpParamDef>.allocate(capacity: args.count)
+    for (i, a) in args.enumerated() { params[i] = GimpParamDef(type: a.0, name: strdup(a.1), description: strdup(a.2)) }
+    let returns = UnsafeMutablePointer<GimpParamDef>.allocate(capacity: 1)
+    returns[0] = GimpParamDef(type: GIMP_PDB_IMAGE, name: strdup("new-image"), description: strdup("The result"))
+    gimp_install_procedure(
+        newImageProcedureName, "Upscale with SRCNN into a new image",
+        "As plug-in-srcnn-upscale, but the result is a new image and the original stays as it is: the selection's "
+            + "bounding box when the image has a selection, else the whole image, scaled by the factor. "
+            + "Interactive runs show the new image; scripts get its ID (and delete it when done).",
+        "SRCNN Upscale contributors", "SRCNN Upscale contributors", "2026", nil, "RGB*, GRAY*", GIMP_PLUGIN,
+        gint(args.count), 1, params, returns)
+}
+
 // MARK: - run
 
 /// Return values live in static storage, as GIMP expects.
@@ -109,7 +110,8 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
     // before the layers argument existed, means the active layer).
     let nonInteractive = nparams >= 1 && param != nil && param![0].data.d_int32 == Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
     let called = name.map { String(cString: $0) } ?? procedureName
-    let helper = called == procedureName || called == toSizeProcedureName ? nil : called
+    let helper = [procedureName, toSizeProcedureName, newImageProcedureName].contains(called) ? nil : called
+    var newImage: gint32?
     /// Runs `body`, turning a failure into an execution error with its message.
     func executing(_ body: () throws -> Void) {
         do { try body() } catch let e as PluginError {
@@ -120,7 +122,15 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
             message = "\(error)"
         }
     }
-    if called == toSizeProcedureName {
+    if called == newImageProcedureName {
+        if let param, nparams == 6 {
+            executing { newImage = try runNewImage(param) }
+        } else {
+            status = GIMP_PDB_CALLING_ERROR
+            message = "\(newImageProcedureName) takes 6 arguments (run-mode, image, drawable, scale, weights, layers), "
+                + "got \(nparams)"
+        }
+    } else if called == toSizeProcedureName {
         if let param, nparams == 7 {
             executing { try runToSize(param) }
         } else {
@@ -129,7 +139,7 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
                 + "layers), got \(nparams)"
         }
     } else if called == commitProcedure, let param {
-        executing { try runCommit(param, count: Int(nparams)) }
+        executing { newImage = try runCommit(param, count: Int(nparams)) ?? -1 }
     } else if let helper, let param {
         executing {
             if try !runBatchHelper(helper, param, count: Int(nparams)) {
@@ -151,6 +161,10 @@ public func srcnnPluginRun(_ name: UnsafePointer<CChar>?, _ nparams: gint, _ par
         returnMessage = strdup(full)
         returnValues[1].type = GIMP_PDB_STRING
         returnValues[1].data.d_string = returnMessage
+        nreturnVals?.pointee = 2
+    } else if let newImage {
+        returnValues[1].type = GIMP_PDB_IMAGE
+        returnValues[1].data.d_image = newImage
         nreturnVals?.pointee = 2
     } else {
         nreturnVals?.pointee = 1
@@ -200,7 +214,9 @@ private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
             settings = chosen
         }
     }
-    try upscale(image: image, drawable: drawable, settings: settings)
+    if runMode == GIMP_RUN_NONINTERACTIVE { settings.output = .resize }   // this procedure's contract
+    _ = try upscale(image: image, drawable: drawable, settings: settings,
+                    size: settings.exactSize.map { ($0.width, $0.height) }, display: runMode != GIMP_RUN_NONINTERACTIVE)
     // Remembered after every successful run, so Filters → Repeat (RUN-WITH-LAST-VALS) repeats it.
     saveLastValues(settings)
     if runMode != GIMP_RUN_NONINTERACTIVE { gimp_displays_flush() }
@@ -263,27 +279,57 @@ private func runToSize(_ param: UnsafePointer<GimpParam>) throws {
     let mode = param[6].data.d_int32
     guard mode == 0 || mode == 1 else { throw PluginError(message: "layers must be 0 or 1, got \(mode)") }
     settings.allLayers = mode == 1
-    try upscale(image: param[1].data.d_image, drawable: param[2].data.d_drawable, settings: settings,
-                size: (w > 0 ? w : nil, h > 0 ? h : nil))
+    _ = try upscale(image: param[1].data.d_image, drawable: param[2].data.d_drawable, settings: settings,
+                    size: (w > 0 ? w : nil, h > 0 ? h : nil))
 }
 
-/// `size`: an exact result size (a nil side follows the aspect ratio) instead of `settings.scale`.
-func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, Int?)? = nil) throws {
+/// The new-image procedure: returns the new image (shown when run interactively).
+private func runNewImage(_ param: UnsafePointer<GimpParam>) throws -> gint32 {
+    prepareProcess()
+    var settings = Settings()
+    settings.scale = param[3].data.d_float
+    settings.weights = param[4].data.d_string.map { String(cString: $0) } ?? ""
+    let mode = param[5].data.d_int32
+    guard mode == 0 || mode == 1 else { throw PluginError(message: "layers must be 0 or 1, got \(mode)") }
+    settings.allLayers = mode == 1
+    settings.output = .newImage
+    let interactive = param[0].data.d_int32 != Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
+    guard let made = try upscale(image: param[1].data.d_image, drawable: param[2].data.d_drawable,
+                                 settings: settings, display: interactive) else {
+        throw PluginError(message: "no image was made")
+    }
+    if interactive { gimp_displays_flush() }
+    return made
+}
+
+/// `size`: an exact result size (a nil side follows the aspect ratio) instead of `settings.scale`. With
+/// `settings.output == .newImage` the result is a new image (shown when `display`), returned; else nil.
+func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, Int?)? = nil,
+             display: Bool = false) throws -> gint32? {
     guard gimp_image_is_valid(image) != 0 else { throw PluginError(message: "invalid image or drawable") }
-    let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
+    // The part of the image that becomes the result: the whole image, or a new image's selection bounds.
+    var selection: PixelRect? = nil
+    if settings.output == .newImage {
+        var nonEmpty: gboolean = 0, x1: gint = 0, y1: gint = 0, x2: gint = 0, y2: gint = 0
+        if gimp_selection_bounds(image, &nonEmpty, &x1, &y1, &x2, &y2) != 0, nonEmpty != 0 {
+            selection = PixelRect(x: Int(x1), y: Int(y1), width: Int(x2 - x1), height: Int(y2 - y1))
+        }
+    }
+    let region = JobRegion.of(mode: settings.output, imageWidth: Int(gimp_image_width(image)),
+                              imageHeight: Int(gimp_image_height(image)), selection: selection)
+    let width = region.area.width, height = region.area.height
     let (newWidth, newHeight): (Int, Int)
     if let size {
         (newWidth, newHeight) = SizeRule.size(width: width, height: height, targetWidth: size.0, targetHeight: size.1)
     } else {
-        do { try SizeRule.checkScale(settings.scale) } catch { throw PluginError(message: "\(error)") }
+        do { try settings.validate() } catch { throw PluginError(message: "\(error)") }
         (newWidth, newHeight) = (SizeRule.side(width, scale: settings.scale), SizeRule.side(height, scale: settings.scale))
     }
     do { try SizeRule.checkOutput(width: newWidth, height: newHeight) } catch { throw PluginError(message: "\(error)") }
     // The factor the model is chosen for (the larger one for an exact size, at least 1).
     let scale = size == nil ? settings.scale : max(1, Double(newWidth) / Double(width), Double(newHeight) / Double(height))
     // With all layers the drawable is not used (a script may pass -1 for an image without an active layer).
-    guard gimp_image_is_valid(image) != 0, settings.allLayers
-            || (gimp_item_is_valid(drawable) != 0 && gimp_item_get_image(drawable) == image) else {
+    guard settings.allLayers || (gimp_item_is_valid(drawable) != 0 && gimp_item_get_image(drawable) == image) else {
         throw PluginError(message: "invalid image or drawable")
     }
     if gimp_image_base_type(image) == GIMP_INDEXED || (!settings.allLayers && gimp_drawable_is_indexed(drawable) != 0) {
@@ -319,30 +365,34 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
                                     : "\(family) upscale to \(newWidth)×\(newHeight) (\(modelName))…")
     fputs("srcnn-upscale: ×\(formatG(scale)) with \(path)\n", stderr)
 
-    // 1. Each layer's size after the image scale (nil: GIMP drops the layer, too small to survive the scale).
-    let sizes = try scaledLayerSizes(image: image, layers: targets, newWidth: newWidth, newHeight: newHeight)
-    if !settings.allLayers, sizes[0] == nil { throw PluginError(message: "the layer would vanish at this scale") }
-    let work = zip(targets, sizes).compactMap { t, s in s.map { (layer: t, width: $0.0, height: $0.1) } }
-    let totalPixels = max(1, work.reduce(0) { $0 + $1.width * $1.height })
+    // 1. Each layer's part inside the region and its size after the image scale (nil: the crop or the scale
+    //    removes the layer).
+    let parts = targets.map { region.part(ofLayer: layerRect($0)) }
+    let sizes = try scaledLayerSizes(region: region, parts: parts, newWidth: newWidth, newHeight: newHeight)
+    if !settings.allLayers, sizes[0] == nil {
+        throw PluginError(message: parts[0] == nil ? "the active layer lies outside the selection"
+                                                   : "the layer would vanish at this scale")
+    }
+    let work = targets.indices.compactMap { i in
+        sizes[i].map { (layer: targets[i], source: parts[i]!.source, width: $0.0, height: $0.1) }
+    }
+    let plan = ProgressPlan(layerPixels: work.map { $0.width * $0.height })
+    gimp_progress_update(ProgressPlan.prepared)
 
     // 2. Exactly `srcnn upscale`, layer by layer: the engine's MATLAB bicubic of each plane (Y'/chroma, alpha)
     //    to the layer's final size, then SRCNN on Y (the long part; nothing has been written yet).
     var results: [(layer: gint32, result: LayerResult)] = []
-    var done = 0
-    for item in work {
-        let from = 0.02 + 0.93 * Double(done) / Double(totalPixels)
-        let to = 0.02 + 0.93 * Double(done + item.width * item.height) / Double(totalPixels)
-        done += item.width * item.height
+    for (i, item) in work.enumerated() {
         let (w, h) = (item.width, item.height)
         let main = MainThreadCalls()
         let result = try LayerResult(for: item.layer, width: w, height: h, main: main)
-        let lw = Int(gimp_drawable_width(item.layer)), lh = Int(gimp_drawable_height(item.layer))
-        if w > 0, h > 0, lw > 0, lh > 0 {
+        if w > 0, h > 0, !item.source.isEmpty {
             // Streamed: the engine asks for the layer's rows as it needs them and hands over finished bands,
             // which go into the result buffer (both on GIMP's thread, through `main`).
-            let source = try DrawableSource(item.layer, main: main)
+            let source = try DrawableSource(item.layer, area: item.source, main: main)
             defer { source.close() }
-            try runWithProgress(from: from, to: to, main: main) { progress in
+            let r = plan.range(ofLayer: i)
+            try runWithProgress(from: r.lowerBound, to: r.upperBound, main: main) { progress in
                 try model.bands(source: source, width: w, height: h, progress: progress).run(into: result)
             }
         }
@@ -350,11 +400,13 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
     }
 
     // 3. The results go to a job folder (a full disk fails here, the image untouched); then the progress ends, so
-    //    GIMP's Cancel has nothing left to kill, and a process of its own scales the image and writes the layers in
-    //    one undo group (Commit.swift): a kill of this process from here on does not stop it.
-    gimp_progress_update(0.96)
-    let job = try writeJob(results)
+    //    GIMP's Cancel has nothing left to kill, and a process of its own scales the image (or makes the new one)
+    //    and writes the layers in one undo group (Commit.swift): a kill of this process from here on does not stop it.
+    gimp_progress_update(ProgressPlan.computed)
+    let target: JobTarget = settings.output == .newImage ? .newImage(region.area, crop: region.crops, display: display) : .resize
+    let job = try writeJob(results, target: target)
     results.removeAll()
+    gimp_progress_update(ProgressPlan.written)
     gimp_progress_end()
     var args = [GimpParam](repeating: GimpParam(), count: 5)
     args[0].type = GIMP_PDB_INT32; args[0].data.d_int32 = Int32(GIMP_RUN_NONINTERACTIVE.rawValue)
@@ -373,6 +425,16 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
             ? values![1].data.d_string.map { String(cString: $0) } ?? "" : ""
         throw PluginError(message: why.isEmpty ? "the image could not be written" : why)
     }
+    guard case .newImage = target else { return nil }
+    guard n >= 2, values[1].type == GIMP_PDB_IMAGE else { throw PluginError(message: "the new image is missing") }
+    return values[1].data.d_image
+}
+
+/// A layer's bounds in image coordinates.
+func layerRect(_ layer: gint32) -> PixelRect {
+    var ox: gint = 0, oy: gint = 0
+    _ = gimp_drawable_offsets(layer, &ox, &oy)
+    return PixelRect(x: Int(ox), y: Int(oy), width: Int(gimp_drawable_width(layer)), height: Int(gimp_drawable_height(layer)))
 }
 
 /// Every layer that holds pixels (not groups), top to bottom, recursing into layer groups.
@@ -393,31 +455,32 @@ func pixelLayers(of image: gint32) -> [gint32] {
     return children(top, n)
 }
 
-/// The sizes GIMP gives `layers` when the image is scaled to newWidth×newHeight (nil for a layer the scale
-/// removes). A layer covering the image exactly gets the image's size; for the others (GIMP rounds offsets and
-/// edges separately) empty stand-ins of the same sizes and offsets in one small temporary 8-bit grey image
-/// are scaled the same way and measured.
-func scaledLayerSizes(image: gint32, layers: [gint32], newWidth: Int, newHeight: Int) throws -> [(Int, Int)?] {
-    let width = Int(gimp_image_width(image)), height = Int(gimp_image_height(image))
-    var sizes: [(Int, Int)?] = Array(repeating: (newWidth, newHeight), count: layers.count)
+/// The sizes GIMP gives the layers' `parts` (each layer's pixels inside the region, nil: outside it) when the
+/// region becomes an image of newWidth×newHeight (nil for a layer the crop or the scale removes). A part covering
+/// the region exactly gets the new size; for the others (GIMP rounds offsets and edges separately) empty
+/// stand-ins of the same sizes and offsets in one small temporary 8-bit grey image are scaled the same way and
+/// measured.
+func scaledLayerSizes(region: JobRegion, parts: [(source: PixelRect, offsetX: Int, offsetY: Int)?],
+                      newWidth: Int, newHeight: Int) throws -> [(Int, Int)?] {
+    let width = region.area.width, height = region.area.height
+    var sizes: [(Int, Int)?] = parts.map { $0 == nil ? nil : (newWidth, newHeight) }
     var standIns: [(index: Int, id: gint32)] = []
     var tmp: gint32 = -1
     defer { if tmp > 0 { gimp_image_delete(tmp) } }
-    for (i, layer) in layers.enumerated() {
-        let lw = Int(gimp_drawable_width(layer)), lh = Int(gimp_drawable_height(layer))
-        var ox: gint = 0, oy: gint = 0
-        _ = gimp_drawable_offsets(layer, &ox, &oy)
-        if ox == 0, oy == 0, lw == width, lh == height { continue }
+    for (i, part) in parts.enumerated() {
+        guard let part else { continue }
+        if part.offsetX == 0, part.offsetY == 0, part.source.width == width, part.source.height == height { continue }
         if tmp <= 0 {
             tmp = gimp_image_new(gint(width), gint(height), GIMP_GRAY)
             guard tmp > 0 else { throw PluginError(message: "cannot create a temporary image") }
             _ = gimp_image_undo_disable(tmp)
         }
-        let standIn = gimp_layer_new(tmp, "size", gint(lw), gint(lh), GIMP_GRAY_IMAGE, 100, GIMP_LAYER_MODE_NORMAL)
+        let standIn = gimp_layer_new(tmp, "size", gint(part.source.width), gint(part.source.height), GIMP_GRAY_IMAGE,
+                                     100, GIMP_LAYER_MODE_NORMAL)
         guard standIn > 0, gimp_image_insert_layer(tmp, standIn, 0, 0) != 0 else {
             throw PluginError(message: "cannot create a temporary layer")
         }
-        _ = gimp_layer_set_offsets(standIn, ox, oy)
+        _ = gimp_layer_set_offsets(standIn, gint(part.offsetX), gint(part.offsetY))
         standIns.append((i, standIn))
     }
     guard tmp > 0 else { return sizes }

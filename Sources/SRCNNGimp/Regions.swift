@@ -1,24 +1,25 @@
 // GIMP drawables as the engine's image source, and a temporary GEGL buffer as its sink (the plug-in streams).
 import CGimp
 import SRCNN
+import SRCNNPluginCore
 
 /// The babl float format of a drawable's channels ("R'G'B'A float", "Y' float", ...): what the engine reads.
 func floatFormatName(isRGB: Bool, hasAlpha: Bool) -> String {
     (isRGB ? "R'G'B'" : "Y'") + (hasAlpha ? "A" : "") + " float"
 }
 
-/// A layer's pixels, rows on request (non-premultiplied float, as `srcnn upscale` reads a file). Its GEGL buffer
-/// is read on GIMP's thread (`main`); the worker only deinterleaves.
+/// A rectangle of a layer's pixels, rows on request (non-premultiplied float, as `srcnn upscale` reads a file).
+/// Its GEGL buffer is read on GIMP's thread (`main`); the worker only deinterleaves.
 final class DrawableSource: ImageSource {
     let buffer: OpaquePointer
     let main: MainThreadCalls
+    let x0: Int, y0: Int
     let width: Int, height: Int, channels: Int
     let format: OpaquePointer?
 
-    /// On GIMP's thread.
-    init(_ drawable: gint32, main: MainThreadCalls) throws {
-        width = Int(gimp_drawable_width(drawable))
-        height = Int(gimp_drawable_height(drawable))
+    /// On GIMP's thread. `area`: the rectangle read, in the layer's coordinates (inside the layer).
+    init(_ drawable: gint32, area: PixelRect, main: MainThreadCalls) throws {
+        (x0, y0, width, height) = (area.x, area.y, area.width, area.height)
         let isRGB = gimp_drawable_is_rgb(drawable) != 0, hasAlpha = gimp_drawable_has_alpha(drawable) != 0
         channels = (isRGB ? 3 : 1) + (hasAlpha ? 1 : 0)
         format = babl_format(floatFormatName(isRGB: isRGB, hasAlpha: hasAlpha))
@@ -36,7 +37,8 @@ final class DrawableSource: ImageSource {
         try data.withUnsafeMutableBytes { raw in
             let p = raw.baseAddress!
             try main.run {
-                var rect = GeglRectangle(x: 0, y: gint(rows.lowerBound), width: gint(w), height: gint(n))
+                var rect = GeglRectangle(x: gint(self.x0), y: gint(self.y0 + rows.lowerBound), width: gint(w),
+                                         height: gint(n))
                 gegl_buffer_get(self.buffer, &rect, 1.0, self.format, p, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE)
             }
         }

@@ -1,4 +1,4 @@
-// SRCNN Upscale dialog: scale, resulting size, model choice, which layers. GTK2 through libgimpui.
+// SRCNN Upscale dialog: size (factor, percent, or width/height with a chain), where the result goes, model, layers.
 #include <stdio.h>
 #include <string.h>
 #include <libgimp/gimp.h>
@@ -6,10 +6,13 @@
 #include "srcnn_dialog.h"
 
 typedef struct {
-  int width, height;
+  int image_w, image_h, sel_w, sel_h;
   int (*scaled_side)(int, double);
-  GtkWidget *size_label, *combo, *chooser, *all_layers;
-  GtkAdjustment *scale;
+  GtkWidget *size_label, *combo, *chooser, *all_layers, *chain, *out_new;
+  // The size fields, bound together: scale (the model follows it), percent = 100 × scale, width and height.
+  GtkAdjustment *scale, *percent, *width, *height;
+  int updating;   // one field is being set from another: its handler does nothing
+  int exact;      // width and height unchained and edited: an exact size (the scale shows the larger factor)
   int n_models;
   int (*nearest_model)(double);
   int (*fast_model)(double);
@@ -66,12 +69,104 @@ static void scale_changed(GtkAdjustment *adj, DialogState *s) {
   update_uses(s);
 }
 
-static void update_size(GtkAdjustment *adj, DialogState *s) {
-  double f = gtk_adjustment_get_value(adj);
-  char text[128];
-  int w = s->scaled_side(s->width, f), h = s->scaled_side(s->height, f);
-  snprintf(text, sizeof text, "%d × %d  →  %d × %d pixels", s->width, s->height, w, h);
+// The size the result is made from: a new image's selection bounds (when there is a selection), else the image.
+static void base_size(DialogState *s, int *w, int *h) {
+  int from_selection = s->sel_w > 0 && s->sel_h > 0 && gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s->out_new));
+  *w = from_selection ? s->sel_w : s->image_w;
+  *h = from_selection ? s->sel_h : s->image_h;
+}
+
+static void update_size_label(DialogState *s) {
+  int bw, bh;
+  base_size(s, &bw, &bh);
+  char text[160];
+  snprintf(text, sizeof text, "%d × %d  →  %d × %d pixels%s", bw, bh,
+           (int) gtk_adjustment_get_value(s->width), (int) gtk_adjustment_get_value(s->height),
+           s->exact ? "  (exact size)" : "");
   gtk_label_set_text(GTK_LABEL(s->size_label), text);
+}
+
+// Percent, width and height from the scale (the host's size rule), and the width/height ranges (1 to ×8).
+static void sync_from_scale(DialogState *s) {
+  int bw, bh;
+  base_size(s, &bw, &bh);
+  double f = gtk_adjustment_get_value(s->scale);
+  s->updating = 1;
+  gtk_adjustment_set_upper(s->width, s->scaled_side(bw, 8.0));
+  gtk_adjustment_set_upper(s->height, s->scaled_side(bh, 8.0));
+  gtk_adjustment_set_value(s->percent, f * 100.0);
+  if (!s->exact) {
+    gtk_adjustment_set_value(s->width, s->scaled_side(bw, f));
+    gtk_adjustment_set_value(s->height, s->scaled_side(bh, f));
+  }
+  s->updating = 0;
+  update_size_label(s);
+}
+
+static void set_scale(DialogState *s, double f) {
+  if (f < 1.0) f = 1.0;
+  if (f > 8.0) f = 8.0;
+  gtk_adjustment_set_value(s->scale, f);   // value-changed (if it changed) syncs the rest
+  sync_from_scale(s);
+}
+
+static void scale_value_changed(GtkAdjustment *adj, DialogState *s) {
+  (void) adj;
+  if (s->updating) return;
+  s->exact = 0;
+  sync_from_scale(s);
+}
+
+static void percent_changed(GtkAdjustment *adj, DialogState *s) {
+  if (s->updating) return;
+  s->exact = 0;
+  set_scale(s, gtk_adjustment_get_value(adj) / 100.0);
+}
+
+// Width or height edited: chained, the other side and the scale follow (the scale stays within 1 to 8);
+// unchained, the size becomes exact and the scale shows the larger factor (the model is chosen for it).
+static void side_changed(DialogState *s, int is_width) {
+  if (s->updating) return;
+  int bw, bh;
+  base_size(s, &bw, &bh);
+  double w = gtk_adjustment_get_value(s->width), h = gtk_adjustment_get_value(s->height);
+  if (gimp_chain_button_get_active(GIMP_CHAIN_BUTTON(s->chain))) {
+    s->exact = 0;
+    set_scale(s, is_width ? w / bw : h / bh);
+    return;
+  }
+  s->exact = 1;
+  double f = w / bw > h / bh ? w / bw : h / bh;
+  s->updating = 1;
+  gtk_adjustment_set_value(s->scale, f < 1.0 ? 1.0 : f > 8.0 ? 8.0 : f);
+  s->updating = 0;
+  sync_from_scale(s);
+}
+
+static void width_changed(GtkAdjustment *adj, DialogState *s) { (void) adj; side_changed(s, 1); }
+static void height_changed(GtkAdjustment *adj, DialogState *s) { (void) adj; side_changed(s, 0); }
+
+// Chained again: the height follows the width.
+static void chain_toggled(GimpChainButton *chain, DialogState *s) {
+  if (gimp_chain_button_get_active(chain)) side_changed(s, 1);
+}
+
+// Resize or new image: a new image from a selection has another base size; an exact size stays as it is.
+static void output_toggled(GtkToggleButton *button, DialogState *s) {
+  (void) button;
+  sync_from_scale(s);
+}
+
+static GtkAdjustment *spin_row(GtkWidget *table, int row, const char *label, double value, double lower, double upper,
+                               double step, int digits, const char *tip, GtkWidget **spin_out) {
+  GtkAdjustment *adj = GTK_ADJUSTMENT(gtk_adjustment_new(value, lower, upper, step, step * 10, 0));
+  GtkWidget *spin = gtk_spin_button_new(adj, step, digits);
+  gtk_spin_button_set_numeric(GTK_SPIN_BUTTON(spin), TRUE);
+  gtk_entry_set_activates_default(GTK_ENTRY(spin), TRUE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, row, label, 0.0, 0.5, spin, 1, FALSE);
+  gimp_help_set_help_data(spin, tip, NULL);
+  if (spin_out) *spin_out = spin;
+  return adj;
 }
 
 static void file_chosen(GtkFileChooser *chooser, DialogState *s) {
@@ -82,6 +177,7 @@ static void file_chosen(GtkFileChooser *chooser, DialogState *s) {
 }
 
 int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_height,
+                     int selection_width, int selection_height,
                      const char *const *models, const char *const *model_labels, int n_models) {
   if (!gtk_init_check(NULL, NULL)) {
     g_printerr("srcnn-upscale: no display (DISPLAY=%s): running with the last values\n",
@@ -90,8 +186,18 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   }
   gimp_ui_init("srcnn-upscale", FALSE);
 
-  DialogState s = { image_width, image_height, values->scaled_side, NULL, NULL, NULL, NULL, NULL, n_models,
-                    values->nearest_model, values->fast_model, models, model_labels, NULL, 0, 1, 0 };
+  DialogState s;
+  memset(&s, 0, sizeof s);
+  s.image_w = image_width;
+  s.image_h = image_height;
+  s.sel_w = selection_width;
+  s.sel_h = selection_height;
+  s.scaled_side = values->scaled_side;
+  s.n_models = n_models;
+  s.nearest_model = values->nearest_model;
+  s.fast_model = values->fast_model;
+  s.models = models;
+  s.model_labels = model_labels;
   s.has_fast = values->fast_model(2.0) >= 0;
   s.first_model = s.has_fast ? 2 : 1;
   s.other = s.first_model + n_models;
@@ -102,27 +208,58 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_OK);
   gimp_window_set_transient(GTK_WINDOW(dialog));
 
-  GtkWidget *table = gtk_table_new(6, 2, FALSE);
+  GtkWidget *table = gtk_table_new(11, 3, FALSE);
   gtk_container_set_border_width(GTK_CONTAINER(table), 12);
   gtk_table_set_row_spacings(GTK_TABLE(table), 6);
   gtk_table_set_col_spacings(GTK_TABLE(table), 6);
   gtk_box_pack_start(GTK_BOX(gtk_dialog_get_content_area(GTK_DIALOG(dialog))), table, TRUE, TRUE, 0);
 
-  // Scale.
-  s.scale = GTK_ADJUSTMENT(gtk_adjustment_new(values->scale, 1.0, 8.0, 0.1, 0.5, 0));
-  GtkWidget *spin = gtk_spin_button_new(s.scale, 0.1, 2);
-  gtk_spin_button_set_numeric(GTK_SPIN_BUTTON(spin), TRUE);
-  gtk_entry_set_activates_default(GTK_ENTRY(spin), TRUE);
-  gimp_table_attach_aligned(GTK_TABLE(table), 0, 0, "_Scale factor:", 0.0, 0.5, spin, 1, FALSE);
-  gimp_help_set_help_data(spin, "How many times larger the whole image gets (1 to 8, any value); each side is "
-                          "rounded to the nearest pixel, as Image → Scale Image does", NULL);
+  // Size: scale factor, percent, width and height (chained: the aspect ratio is kept), bound together.
+  s.scale = spin_row(table, 0, "_Scale factor:", values->scale, 1.0, 8.0, 0.1, 2,
+                     "How many times larger the result gets (1 to 8, any value); each side is rounded to the "
+                     "nearest pixel, as Image → Scale Image does", NULL);
+  s.percent = spin_row(table, 1, "_Percent:", values->scale * 100.0, 100.0, 800.0, 1.0, 1,
+                       "The same factor in percent (200 % = ×2)", NULL);
+  s.width = spin_row(table, 2, "_Width:", 1, 1, 1 << 20, 1, 0,
+                     "Width of the result in pixels; with the chain closed the height follows", NULL);
+  s.height = spin_row(table, 3, "Hei_ght:", 1, 1, 1 << 20, 1, 0,
+                      "Height of the result in pixels; with the chain closed the width follows", NULL);
+  s.chain = gimp_chain_button_new(GIMP_CHAIN_RIGHT);
+  gimp_chain_button_set_active(GIMP_CHAIN_BUTTON(s.chain), !(values->exact_width > 0 && values->exact_height > 0));
+  gtk_table_attach(GTK_TABLE(table), s.chain, 2, 3, 2, 4, GTK_SHRINK | GTK_FILL, GTK_SHRINK | GTK_FILL, 0, 0);
+  gimp_help_set_help_data(s.chain, "Closed: width and height keep the image's aspect ratio. Open: an exact width "
+                          "and height (the model is chosen for the larger factor)", NULL);
 
   // Resulting size.
   s.size_label = gtk_label_new("");
   gtk_misc_set_alignment(GTK_MISC(s.size_label), 0.0, 0.5);
-  gimp_table_attach_aligned(GTK_TABLE(table), 0, 1, "Result:", 0.0, 0.5, s.size_label, 1, FALSE);
-  g_signal_connect(s.scale, "value-changed", G_CALLBACK(update_size), &s);
-  update_size(s.scale, &s);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 4, "Result:", 0.0, 0.5, s.size_label, 1, FALSE);
+
+  // Where the result goes.
+  GtkWidget *out_box = gtk_hbox_new(FALSE, 12);
+  GtkWidget *out_resize = gtk_radio_button_new_with_mnemonic(NULL, "_Resize this image");
+  s.out_new = gtk_radio_button_new_with_mnemonic_from_widget(GTK_RADIO_BUTTON(out_resize),
+      selection_width > 0 ? "_New image (from the selection)" : "_New image");
+  gtk_box_pack_start(GTK_BOX(out_box), out_resize, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(out_box), s.out_new, FALSE, FALSE, 0);
+  gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(values->output == 1 ? s.out_new : out_resize), TRUE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 5, "Output:", 0.0, 0.5, out_box, 1, FALSE);
+  gimp_help_set_help_data(out_resize, "The image grows (one undo step); a selection does not limit the result", NULL);
+  gimp_help_set_help_data(s.out_new, "A new image with the result; this image stays as it is. With a selection, "
+                          "the new image is its bounding box", NULL);
+
+  if (values->exact_width > 0 && values->exact_height > 0) {
+    s.exact = 1;
+    gtk_adjustment_set_value(s.width, values->exact_width);
+    gtk_adjustment_set_value(s.height, values->exact_height);
+  }
+  sync_from_scale(&s);
+  g_signal_connect(s.scale, "value-changed", G_CALLBACK(scale_value_changed), &s);
+  g_signal_connect(s.percent, "value-changed", G_CALLBACK(percent_changed), &s);
+  g_signal_connect(s.width, "value-changed", G_CALLBACK(width_changed), &s);
+  g_signal_connect(s.height, "value-changed", G_CALLBACK(height_changed), &s);
+  g_signal_connect(s.chain, "toggled", G_CALLBACK(chain_toggled), &s);
+  g_signal_connect(s.out_new, "toggled", G_CALLBACK(output_toggled), &s);
 
   // Model: SRCNN or FSRCNN chosen for the scale, a shipped model, or another file.
   s.combo = gtk_combo_box_text_new();
@@ -149,15 +286,15 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   }
   gtk_combo_box_set_active(GTK_COMBO_BOX(s.combo), active);
   g_signal_connect(s.chooser, "file-set", G_CALLBACK(file_chosen), &s);
-  gimp_table_attach_aligned(GTK_TABLE(table), 0, 2, "_Model:", 0.0, 0.5, s.combo, 1, FALSE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 6, "_Model:", 0.0, 0.5, s.combo, 1, FALSE);
   gimp_help_set_help_data(s.combo, "SRCNN 9-5-5 takes the shipped model nearest the scale; FSRCNN (when shipped) "
                           "runs on the small image and is several times faster; a shipped model picked here lasts "
                           "until the scale changes; Other file keeps a file of yours (either family)", NULL);
   gimp_help_set_help_data(s.chooser, "A .safetensors weights file (srcnn train writes them)", NULL);
-  gimp_table_attach_aligned(GTK_TABLE(table), 0, 3, "_Weights file:", 0.0, 0.5, s.chooser, 1, FALSE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 7, "Weights _file:", 0.0, 0.5, s.chooser, 1, FALSE);
   s.uses_label = gtk_label_new("");
   gtk_misc_set_alignment(GTK_MISC(s.uses_label), 0.0, 0.5);
-  gimp_table_attach_aligned(GTK_TABLE(table), 0, 4, "", 0.0, 0.5, s.uses_label, 1, FALSE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 8, "", 0.0, 0.5, s.uses_label, 1, FALSE);
   g_signal_connect(s.combo, "changed", G_CALLBACK(model_changed), &s);
   g_signal_connect(s.scale, "value-changed", G_CALLBACK(scale_changed), &s);
   update_uses(&s);
@@ -165,7 +302,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   // Which layers get SRCNN (the others follow the image's cubic scale).
   s.all_layers = gtk_check_button_new_with_mnemonic("_All layers (every pixel layer, inside groups too)");
   gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(s.all_layers), values->all_layers != 0);
-  gimp_table_attach_aligned(GTK_TABLE(table), 0, 5, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 9, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
   gimp_help_set_help_data(s.all_layers, "Off: SRCNN on the active layer, the rest follows GIMP's cubic scale. "
                           "On: SRCNN on every pixel layer, inside layer groups too", NULL);
 
@@ -183,6 +320,9 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   }
   if (ok) {
     values->scale = gtk_adjustment_get_value(s.scale);
+    values->exact_width = s.exact ? (int) gtk_adjustment_get_value(s.width) : 0;
+    values->exact_height = s.exact ? (int) gtk_adjustment_get_value(s.height) : 0;
+    values->output = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s.out_new)) ? 1 : 0;
     values->all_layers = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s.all_layers)) ? 1 : 0;
     int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s.combo));
     values->weights[0] = 0;

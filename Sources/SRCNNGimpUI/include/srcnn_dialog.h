@@ -9,6 +9,9 @@ typedef struct {
   char weights[SRCNN_DIALOG_PATH_MAX];     // "" = the shipped SRCNN model nearest the scale, "fsrcnn" = the
                                            // shipped FSRCNN model for the scale, else a file
   int all_layers;                          // 0: the active layer, 1: every pixel layer (inside groups too)
+  int output;                              // 0: resize this image, 1: a new image (of the selection's bounds)
+  int exact_width, exact_height;           // both > 0: an exact result size (width and height unchained);
+                                           // 0: the size follows the scale
   // The host's one scale -> size rule (SizeRule.side): the side `side` becomes at `scale`.
   int (*scaled_side)(int side, double scale);
   // The host's shipped-model choice (ShippedWeights.nearest): index into `models` of the model "Automatic" uses
@@ -18,10 +21,12 @@ typedef struct {
   int (*fast_model)(double scale);
 } SRCNNDialogValues;
 
-// Shows the dialog for an image of image_width x image_height. models/model_labels: the shipped models (paths,
-// and what each is, e.g. "SRCNN 9-5-5 ×2"), n_models of them, SRCNN first. Returns 1 (OK: values updated),
-// 0 (cancelled) or -1 (no display: nothing shown, values untouched).
+// Shows the dialog for an image of image_width x image_height whose selection's bounding box is
+// selection_width x selection_height (0 x 0: no selection; a new image is made of it). models/model_labels: the
+// shipped models (paths, and what each is, e.g. "SRCNN 9-5-5 ×2"), n_models of them, SRCNN first. Returns 1 (OK:
+// values updated), 0 (cancelled) or -1 (no display: nothing shown, values untouched).
 int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_height,
+                     int selection_width, int selection_height,
                      const char *const *models, const char *const *model_labels, int n_models);
 
 #endif

@@ -1,0 +1,81 @@
+// The plug-in's GIMP-free core: settings as GIMP stores them, the job's region, the progress plan.
+import SRCNNPluginCore
+import XCTest
+
+final class PluginCoreTests: XCTestCase {
+    func testSettingsRoundTripAndOlderData() {
+        var s = Settings()
+        s.scale = 2.5
+        s.weights = "/a path/with\nnewline.safetensors"
+        s.allLayers = true
+        s.output = .newImage
+        s.exactWidth = 640
+        s.exactHeight = 400
+        XCTAssertEqual(Settings(serialized: s.serialized), s)
+        XCTAssertEqual(s.exactSize?.width, 640)
+        // What versions before the output mode stored: a resize by the scale.
+        let old = Settings(serialized: Array("3.0\n1\nfsrcnn".utf8))
+        XCTAssertEqual(old?.scale, 3)
+        XCTAssertEqual(old?.allLayers, true)
+        XCTAssertEqual(old?.weights, "fsrcnn")
+        XCTAssertEqual(old?.output, .resize)
+        XCTAssertNil(old?.exactSize)
+        for bad in ["", "2\n", "x\n0\n", "2\n2\n", "2\n0 7 0 0\n", "2\n0 1 -1 5\n", "2\n0 1\n"] {
+            XCTAssertNil(Settings(serialized: Array(bad.utf8)), bad)
+        }
+    }
+
+    func testScaleIsChecked() {
+        var s = Settings()
+        for bad in [0.5, 9, .nan, .infinity] {
+            s.scale = bad
+            XCTAssertThrowsError(try s.validate(), "\(bad)")
+        }
+        s.scale = 8
+        XCTAssertNoThrow(try s.validate())
+    }
+
+    func testRegionOfANewImageIsTheSelectionBounds() {
+        let sel = PixelRect(x: 10, y: 5, width: 20, height: 8)
+        XCTAssertEqual(JobRegion.of(mode: .newImage, imageWidth: 50, imageHeight: 40, selection: sel),
+                       JobRegion(area: sel, crops: true))
+        // No selection, or a resize: the whole image, uncropped.
+        let whole = JobRegion(area: PixelRect(x: 0, y: 0, width: 50, height: 40), crops: false)
+        XCTAssertEqual(JobRegion.of(mode: .newImage, imageWidth: 50, imageHeight: 40, selection: nil), whole)
+        XCTAssertEqual(JobRegion.of(mode: .resize, imageWidth: 50, imageHeight: 40, selection: sel), whole)
+        // A selection reaching past the canvas is clipped to it.
+        XCTAssertEqual(JobRegion.of(mode: .newImage, imageWidth: 50, imageHeight: 40,
+                                    selection: PixelRect(x: 40, y: -5, width: 30, height: 10)).area,
+                       PixelRect(x: 40, y: 0, width: 10, height: 5))
+    }
+
+    func testLayerPartsInsideARegion() throws {
+        let crop = JobRegion(area: PixelRect(x: 10, y: 5, width: 20, height: 8), crops: true)
+        // A layer at (4, 7), 10×30: its columns 6..<10 and rows 0..<6 are inside, at (0, 2) of the new image.
+        let p = try XCTUnwrap(crop.part(ofLayer: PixelRect(x: 4, y: 7, width: 10, height: 30)))
+        XCTAssertEqual(p.source, PixelRect(x: 6, y: 0, width: 4, height: 6))
+        XCTAssertEqual([p.offsetX, p.offsetY], [0, 2])
+        XCTAssertNil(crop.part(ofLayer: PixelRect(x: 30, y: 0, width: 5, height: 5)), "outside: removed by the crop")
+        // Uncropped, a layer past the canvas is used whole, at its own offsets.
+        let whole = JobRegion(area: PixelRect(x: 0, y: 0, width: 50, height: 40), crops: false)
+        let q = try XCTUnwrap(whole.part(ofLayer: PixelRect(x: -3, y: 35, width: 10, height: 10)))
+        XCTAssertEqual(q.source, PixelRect(x: 0, y: 0, width: 10, height: 10))
+        XCTAssertEqual([q.offsetX, q.offsetY], [-3, 35])
+    }
+
+    func testProgressOnlyMovesForward() {
+        let plan = ProgressPlan(layerPixels: [300, 0, 100])
+        var last = 0.0
+        for i in 0..<3 {
+            for f in stride(from: 0.0, through: 1.0, by: 0.25) {
+                let v = plan.value(layer: i, fraction: f)
+                XCTAssertGreaterThanOrEqual(v, last)
+                last = v
+            }
+        }
+        XCTAssertEqual(plan.range(ofLayer: 0).lowerBound, ProgressPlan.prepared)
+        XCTAssertEqual(plan.range(ofLayer: 2).upperBound, ProgressPlan.computed, accuracy: 1e-12)
+        XCTAssertEqual(plan.range(ofLayer: 0).upperBound, 0.02 + 0.93 * 0.75, accuracy: 1e-12)
+        XCTAssertLessThan(ProgressPlan.computed, ProgressPlan.written)
+    }
+}
