@@ -107,6 +107,13 @@ public final class FSRCNNStream: UpscaleBands {
     public func rows(_ r: Range<Int>) throws -> [Plane] {
         try cutter.rows(r, channels: channels, width: width) { try self.next() }
     }
+
+    /// Starts at the band holding output row `row` instead of the first (before any row is asked for): a preview
+    /// of a few rows computes only their bands.
+    public func start(atRow row: Int) {
+        precondition(nextRow == 0 && (0..<height).contains(row), "FSRCNNStream.start(atRow:)")
+        nextRow = row / bandRows * bandRows
+    }
 }
 
 extension FSRCNN {

@@ -57,19 +57,35 @@ extension PackedNetwork {
     public func forward(band input: Plane, top: Int, imageHeight H: Int, rows: Range<Int>,
                         options: ForwardOptions = ForwardOptions(), scratch: ForwardScratch = ForwardScratch(),
                         progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> Plane {
-        let W = input.width
-        let need = bandInputRows(rows, imageHeight: H)
+        try forward(window: input, top: top, left: 0, imageWidth: input.width, imageHeight: H, rows: rows,
+                    columns: 0..<input.width, options: options, scratch: scratch, progress: progress, cancel: cancel)
+    }
+
+    /// SRCNN output pixels `rows` × `columns` of an image `imageWidth` × `imageHeight`, of which `input` holds
+    /// rows `top ..< top + input.height` and columns `left ..< left + input.width`, at least
+    /// `bandInputRows(rows, …)` × `bandInputRows(columns, imageHeight: imageWidth)`. Both ranges must start on a
+    /// multiple of `tileMultiple`: the window then equals the same pixels of a whole-image run bit for bit (a
+    /// preview computes only what it shows).
+    public func forward(window input: Plane, top: Int, left: Int, imageWidth W: Int, imageHeight H: Int,
+                        rows: Range<Int>, columns: Range<Int>,
+                        options: ForwardOptions = ForwardOptions(), scratch: ForwardScratch = ForwardScratch(),
+                        progress: ProgressHandler? = nil, cancel: CancelFlag? = nil) throws -> Plane {
+        let IW = input.width, OW = columns.count
+        let need = bandInputRows(rows, imageHeight: H), needX = bandInputRows(columns, imageHeight: W)
         precondition(rows.lowerBound % tileMultiple == 0 && rows.lowerBound >= 0 && rows.upperBound <= H
                      && need.lowerBound >= top && need.upperBound <= top + input.height,
-                     "forward(band:): rows \(rows) of \(H) from input rows \(top)..<\(top + input.height)")
-        guard !rows.isEmpty, W > 0 else { return Plane(width: W, height: rows.count) }
+                     "forward(window:): rows \(rows) of \(H) from input rows \(top)..<\(top + input.height)")
+        precondition(columns.lowerBound % tileMultiple == 0 && columns.lowerBound >= 0 && columns.upperBound <= W
+                     && needX.lowerBound >= left && needX.upperBound <= left + IW,
+                     "forward(window:): columns \(columns) of \(W) from input columns \(left)..<\(left + IW)")
+        guard !rows.isEmpty, OW > 0 else { return Plane(width: OW, height: rows.count) }
         // Halo per inner side, and a tile size the Winograd tiles divide: every tile then computes each
         // pixel exactly as an untiled run does (same Winograd tile phase), so tiles are bit-identical.
         let R = halo, S = network.receptiveRadius
         let T = (options.tileSize + tileMultiple - 1) / tileMultiple * tileMultiple
-        let B0 = rows.lowerBound, BH = rows.count
-        let tilesY = (BH + T - 1) / T, tilesX = (W + T - 1) / T, total = tilesY * tilesX
-        var output = Plane(width: W, height: BH)
+        let B0 = rows.lowerBound, BH = rows.count, C0 = columns.lowerBound
+        let tilesY = (BH + T - 1) / T, tilesX = (OW + T - 1) / T, total = tilesY * tilesX
+        var output = Plane(width: OW, height: BH)
         // The next tile to take, tiles finished, and the first failure (cancellation).
         let shared = Mutex<(next: Int, done: Int, failure: SRCNNError?)>((0, 0, nil))
         input.data.withUnsafeBufferPointer { inBuf in
@@ -91,8 +107,8 @@ extension PackedNetwork {
                             break
                         }
                         // Tile rows are image rows; the region (tile + halo) is read from the band.
-                        let y0 = B0 + (t / tilesX) * T, x0 = (t % tilesX) * T
-                        let y1 = min(rows.upperBound, y0 + T), x1 = min(W, x0 + T)
+                        let y0 = B0 + (t / tilesX) * T, x0 = C0 + (t % tilesX) * T
+                        let y1 = min(rows.upperBound, y0 + T), x1 = min(columns.upperBound, x0 + T)
                         let ry0 = max(0, y0 - R), ry1 = min(H, y1 + R)
                         let rx0 = max(0, x0 - R), rx1 = min(W, x1 + R)
                         let sides = BorderSides(top: ry0 == 0, bottom: ry1 == H, left: rx0 == 0, right: rx1 == W)
@@ -101,11 +117,12 @@ extension PackedNetwork {
                         let oh = (ry1 - ry0) - (sides.top ? 0 : S) - (sides.bottom ? 0 : S)
                         let ow = (rx1 - rx0) - (sides.left ? 0 : S) - (sides.right ? 0 : S)
                         let tmp = tileOut.reserve(oh * ow)
-                        let got = forward(region: inp + (ry0 - top) * W + rx0, height: ry1 - ry0, width: rx1 - rx0,
-                                          stride: W, borders: sides, workspace: ws, output: tmp)
+                        let got = forward(region: inp + (ry0 - top) * IW + (rx0 - left), height: ry1 - ry0,
+                                          width: rx1 - rx0, stride: IW, borders: sides, workspace: ws, output: tmp)
                         precondition(got.height == oh && got.width == ow, "tile geometry")
                         for y in y0..<y1 {
-                            (outp + (y - B0) * W + x0).update(from: tmp + (y - oy0) * ow + (x0 - ox0), count: x1 - x0)
+                            (outp + (y - B0) * OW + (x0 - C0)).update(from: tmp + (y - oy0) * ow + (x0 - ox0),
+                                                                       count: x1 - x0)
                         }
                         // Reported under the lock, so the fractions arrive in increasing order.
                         shared.withLock { s in
