@@ -2,6 +2,7 @@
 // the plug-in then runs with the last values (or the defaults) instead of aborting.
 import CGimp
 import Glibc
+import SRCNN
 import SRCNNGimpUI
 import SRCNNHost
 import SRCNNPluginCore
@@ -13,8 +14,42 @@ func dialogModels() -> [(path: String, label: String)] {
 }
 
 /// The user's choice, nil when cancelled.
-func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
+func showDialog(_ settings: Settings, image: gint32, drawable: gint32) throws -> Settings? {
     var values = SRCNNDialogValues()
+    PreviewController.current = PreviewController(image: image, drawable: drawable)
+    defer { PreviewController.current = nil }
+    values.preview_start = { request, rect, message, size in
+        guard let q = request?.pointee, let controller = PreviewController.current, let rect else { return 0 }
+        var s = Settings()
+        s.scale = q.scale
+        s.weights = q.weights.map { String(cString: $0) } ?? ""
+        s.output = OutputMode(rawValue: Int(q.output)) ?? .resize
+        if q.exact != 0 { (s.exactWidth, s.exactHeight) = (Int(q.out_width), Int(q.out_height)) }
+        do {
+            let r = try controller.start(settings: s, outWidth: Int(q.out_width), outHeight: Int(q.out_height),
+                                         cx: q.center_x, cy: q.center_y, pw: Int(q.view_width), ph: Int(q.view_height))
+            for (i, v) in [r.x, r.y, r.w, r.h, r.layerWidth, r.layerHeight].enumerated() { rect[i] = Int32(v) }
+            return r.id
+        } catch {
+            copyMessage(error, into: message, size: size)
+            return 0
+        }
+    }
+    values.preview_poll = { id, upscaled, bicubic, message, size in
+        guard let controller = PreviewController.current, let r = controller.poll(id) else { return 0 }
+        switch r {
+        case .success(let pixels):
+            pixels.upscaled.withUnsafeBufferPointer { upscaled?.update(from: $0.baseAddress!, count: $0.count) }
+            pixels.bicubic.withUnsafeBufferPointer { bicubic?.update(from: $0.baseAddress!, count: $0.count) }
+            return 1
+        case .failure(SRCNNError.cancelled):
+            return 0
+        case .failure(let error):
+            copyMessage(error, into: message, size: size)
+            return -1
+        }
+    }
+    values.preview_finish = { PreviewController.current?.finish() }
     values.scale = settings.scale
     values.all_layers = settings.allLayers ? 1 : 0
     values.output = Int32(settings.output.rawValue)
@@ -64,4 +99,13 @@ func showDialog(_ settings: Settings, image: gint32) throws -> Settings? {
         chosen.weights = withUnsafeBytes(of: &values.weights) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
         return chosen
     }
+}
+
+/// An error's text (a plug-in error's message as is) into a C buffer of `size` bytes.
+private func copyMessage(_ error: Error, into buffer: UnsafeMutablePointer<CChar>?, size: Int32) {
+    guard let buffer, size > 0 else { return }
+    let text = (error as? PluginError)?.message ?? "\(error)"
+    let bytes = Array(text.utf8.prefix(Int(size) - 1))
+    for (i, b) in bytes.enumerated() { buffer[i] = CChar(bitPattern: b) }
+    buffer[bytes.count] = 0
 }

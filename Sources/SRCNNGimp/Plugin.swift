@@ -210,7 +210,7 @@ private func run(_ param: UnsafePointer<GimpParam>, count: Int) throws {
             if count == 6 { settings.allLayers = param[5].data.d_int32 == 1 }
         }
         if runMode == GIMP_RUN_INTERACTIVE {
-            guard let chosen = try showDialog(settings, image: image) else { return }   // cancelled: nothing done
+            guard let chosen = try showDialog(settings, image: image, drawable: drawable) else { return }   // cancelled: nothing done
             settings = chosen
         }
     }

@@ -19,7 +19,7 @@ private final class WorkerBox<T>: @unchecked Sendable {
 
 /// Runs `body` on a new detached POSIX thread with an 8 MiB stack (what the worker had as a Foundation
 /// `Thread`); returns at once. If no thread can be created, runs `body` here.
-private func startThread(_ body: @escaping @Sendable () -> Void) {
+func startThread(_ body: @escaping @Sendable () -> Void) {
     final class Context { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
     var attr = pthread_attr_t()
     pthread_attr_init(&attr)
@@ -57,7 +57,7 @@ final class MainThreadCalls: @unchecked Sendable {
     }
 
     /// Runs the calls waiting (on GIMP's thread).
-    fileprivate func drain() {
+    func drain() {
         let calls = pending.withLock { p -> [() -> Void] in defer { p.removeAll() }; return p }
         calls.forEach { $0() }
     }

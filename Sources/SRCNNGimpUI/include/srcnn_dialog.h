@@ -4,6 +4,17 @@
 
 #define SRCNN_DIALOG_PATH_MAX 4096
 
+// What the preview is asked to show: the dialog's settings and the view.
+typedef struct {
+  double scale;
+  int out_width, out_height;               // the result's size (the image's, or the new image's)
+  int exact;                               // width and height unchained
+  const char *weights;                     // as SRCNNDialogValues.weights
+  int output;
+  double center_x, center_y;               // the view's centre, as fractions of the layer's result
+  int view_width, view_height;             // the preview's size in pixels
+} SRCNNPreviewRequest;
+
 typedef struct {
   double scale;                            // 1...8
   char weights[SRCNN_DIALOG_PATH_MAX];     // "" = the shipped SRCNN model nearest the scale, "fsrcnn" = the
@@ -19,6 +30,13 @@ typedef struct {
   int (*nearest_model)(double scale);
   // The same for FSRCNN (ShippedWeights.resolve(family: .fsrcnn)): -1 when no FSRCNN model is shipped.
   int (*fast_model)(double scale);
+  // The preview of the active layer's result (NULL: no preview). start: cancels the running one and starts
+  // `request`; returns its id (> 0) and fills rect = x, y, w, h of the part shown and the layer result's width and
+  // height; or 0 with a message. poll: 0 while it runs, 1 when done (upscaled and bicubic, w × h RGB bytes, filled),
+  // -1 on an error (message). finish: when the dialog closes.
+  int (*preview_start)(const SRCNNPreviewRequest *request, int *rect, char *message, int message_size);
+  int (*preview_poll)(int id, unsigned char *upscaled, unsigned char *bicubic, char *message, int message_size);
+  void (*preview_finish)(void);
 } SRCNNDialogValues;
 
 // Shows the dialog for an image of image_width x image_height whose selection's bounding box is
