@@ -24,6 +24,7 @@ func showDialog(_ settings: Settings, image: gint32, drawable: gint32) throws ->
         s.scale = q.scale
         s.weights = q.weights.map { String(cString: $0) } ?? ""
         s.output = OutputMode(rawValue: Int(q.output)) ?? .resize
+        s.allLayers = q.all_layers != 0
         if q.exact != 0 { (s.exactWidth, s.exactHeight) = (Int(q.out_width), Int(q.out_height)) }
         do {
             let r = try controller.start(settings: s, outWidth: Int(q.out_width), outHeight: Int(q.out_height),
@@ -41,6 +42,7 @@ func showDialog(_ settings: Settings, image: gint32, drawable: gint32) throws ->
         case .success(let pixels):
             pixels.upscaled.withUnsafeBufferPointer { upscaled?.update(from: $0.baseAddress!, count: $0.count) }
             pixels.bicubic.withUnsafeBufferPointer { bicubic?.update(from: $0.baseAddress!, count: $0.count) }
+            copyText(pixels.estimate, into: message, size: size)
             return 1
         case .failure(SRCNNError.cancelled):
             return 0
@@ -103,8 +105,11 @@ func showDialog(_ settings: Settings, image: gint32, drawable: gint32) throws ->
 
 /// An error's text (a plug-in error's message as is) into a C buffer of `size` bytes.
 private func copyMessage(_ error: Error, into buffer: UnsafeMutablePointer<CChar>?, size: Int32) {
+    copyText((error as? PluginError)?.message ?? "\(error)", into: buffer, size: size)
+}
+
+private func copyText(_ text: String, into buffer: UnsafeMutablePointer<CChar>?, size: Int32) {
     guard let buffer, size > 0 else { return }
-    let text = (error as? PluginError)?.message ?? "\(error)"
     let bytes = Array(text.utf8.prefix(Int(size) - 1))
     for (i, b) in bytes.enumerated() { buffer[i] = CChar(bitPattern: b) }
     buffer[bytes.count] = 0

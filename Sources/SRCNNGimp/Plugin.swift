@@ -306,6 +306,7 @@ private func runNewImage(_ param: UnsafePointer<GimpParam>) throws -> gint32 {
 /// `settings.output == .newImage` the result is a new image (shown when `display`), returned; else nil.
 func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, Int?)? = nil,
              display: Bool = false) throws -> gint32? {
+    let started = monotonicSeconds()
     guard gimp_image_is_valid(image) != 0 else { throw PluginError(message: "invalid image or drawable") }
     // The part of the image that becomes the result: the whole image, or a new image's selection bounds.
     var selection: PixelRect? = nil
@@ -403,6 +404,7 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
     //    GIMP's Cancel has nothing left to kill, and a process of its own scales the image (or makes the new one)
     //    and writes the layers in one undo group (Commit.swift): a kill of this process from here on does not stop it.
     gimp_progress_update(ProgressPlan.computed)
+    let computed = monotonicSeconds()
     let target: JobTarget = settings.output == .newImage ? .newImage(region.area, crop: region.crops, display: display) : .resize
     let job = try writeJob(results, target: target)
     results.removeAll()
@@ -425,6 +427,10 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
             ? values![1].data.d_string.map { String(cString: $0) } ?? "" : ""
         throw PluginError(message: why.isEmpty ? "the image could not be written" : why)
     }
+    // The time each part took, for the estimate's check (Tests/Benchmarks/estimate.sh) and curious users.
+    let now = monotonicSeconds()
+    fputs("srcnn-upscale: done in \(formatG(now - started)) s (to the results \(formatG(computed - started)) s, "
+          + "writing \(formatG(now - computed)) s)\n", stderr)
     guard case .newImage = target else { return nil }
     guard n >= 2, values[1].type == GIMP_PDB_IMAGE else { throw PluginError(message: "the new image is missing") }
     return values[1].data.d_image

@@ -1,8 +1,8 @@
 // The dialog's preview: the part of the active layer's result the preview shows, rendered on a worker thread with
 // the engine's PreviewRenderer (the same pixels the run writes), so the dialog never waits for it.
 //
-// The dialog (C) calls `preview_start` when a setting or the view changes (the running preview is cancelled) and
-// `preview_poll` from a GTK timer; the poll also runs the drawable reads the worker hands to GIMP's thread.
+// The dialog (C) calls `preview_start` when a setting or the view changes (the running preview is cancelled; the
+// rows it needs are read there, on GIMP's thread) and `preview_poll` from a GTK timer.
 import CGimp
 import Glibc
 import SRCNN
@@ -10,17 +10,17 @@ import SRCNNHost
 import SRCNNPluginCore
 import Synchronization
 
+/// A finished preview: both sides as 8-bit RGB, and the run's estimate.
+struct PreviewPixels { var upscaled: [UInt8], bicubic: [UInt8], estimate: String }
+
 /// One preview being computed.
 private final class PreviewJob: @unchecked Sendable {
     let id: Int32
     let cancel = CancelFlag()
     let width: Int, height: Int
     /// RGB, 8 bits, width × height: the model's side and the bicubic side.
-    let result = Mutex<Result<(upscaled: [UInt8], bicubic: [UInt8]), Error>?>(nil)
-    let source: DrawableSource
-    init(id: Int32, width: Int, height: Int, source: DrawableSource) {
-        self.id = id; self.width = width; self.height = height; self.source = source
-    }
+    let result = Mutex<Result<PreviewPixels, Error>?>(nil)
+    init(id: Int32, width: Int, height: Int) { self.id = id; self.width = width; self.height = height }
 }
 
 /// The preview state of the dialog that is open (one per plug-in process; GIMP's thread only).
@@ -28,10 +28,7 @@ final class PreviewController {
     nonisolated(unsafe) static var current: PreviewController?
 
     let image: gint32, drawable: gint32
-    let main = MainThreadCalls()
     private var job: PreviewJob?
-    /// Jobs cancelled or finished whose source must still be released (on GIMP's thread, once they are done).
-    private var retired: [PreviewJob] = []
     private var renderers: [String: PreviewRenderer] = [:]
     private var layerSizes: [String: (Int, Int)?] = [:]
     private var nextID: Int32 = 1
@@ -44,7 +41,6 @@ final class PreviewController {
     func start(settings: Settings, outWidth: Int, outHeight: Int, cx: Double, cy: Double, pw: Int, ph: Int) throws
         -> (id: Int32, x: Int, y: Int, w: Int, h: Int, layerWidth: Int, layerHeight: Int) {
         job?.cancel.cancel()
-        if let j = job { retired.append(j) }
         job = nil
         guard gimp_item_is_valid(drawable) != 0, gimp_item_is_layer(drawable) != 0, gimp_item_is_group(drawable) == 0,
               gimp_drawable_is_indexed(drawable) == 0 else {
@@ -80,44 +76,55 @@ final class PreviewController {
         let w = min(pw, lw), h = min(ph, lh)
         let x = min(lw - w, max(0, Int((cx * Double(lw)).rounded()) - w / 2))
         let y = min(lh - h, max(0, Int((cy * Double(lh)).rounded()) - h / 2))
-        let source = try DrawableSource(drawable, area: part.source, main: main)
+        // What the whole run makes: each target layer's part, scaled as the region is (the estimate's size).
+        let fx = Double(outWidth) / Double(region.area.width), fy = Double(outHeight) / Double(region.area.height)
+        let targets = settings.allLayers ? pixelLayers(of: image) : [drawable]
+        var outputPixels = 0, outputBytes = 0
+        for t in targets {
+            guard let p = region.part(ofLayer: layerRect(t)) else { continue }
+            let n = Int(Double(p.source.width) * fx * Double(p.source.height) * fy)
+            outputPixels += n
+            outputBytes += n * Int(babl_format_get_bytes_per_pixel(gimp_drawable_get_format(t)))
+        }
+        let bytesPerPixel = max(1, outputBytes / max(1, outputPixels)), totalPixels = outputPixels
+        // The rows the render reads, read here on GIMP's thread (libgimp is not thread-safe): the worker never waits.
+        let main = MainThreadCalls()
+        let drawableSource = try DrawableSource(drawable, area: part.source, main: main)
+        defer { drawableSource.close() }
+        let rows = try renderer.sourceRows(sourceWidth: part.source.width, sourceHeight: part.source.height,
+                                           channels: drawableSource.channels, width: lw, height: lh,
+                                           x: x, y: y, w: w, h: h)
+        let source = RowWindowSource(planes: try drawableSource.readRows(rows), rows: rows, width: part.source.width,
+                                     height: part.source.height)
         let id = nextID
         nextID += 1
-        let j = PreviewJob(id: id, width: w, height: h, source: source)
+        let j = PreviewJob(id: id, width: w, height: h)
         job = j
         startThread {
-            let r = Result { () throws -> (upscaled: [UInt8], bicubic: [UInt8]) in
+            let r = Result { () throws -> PreviewPixels in
                 let pair = try renderer.render(source: source, width: lw, height: lh, x: x, y: y, w: w, h: h,
                                                cancel: j.cancel)
-                return (upscaled: rgb8(pair.upscaled, w, h, x, y), bicubic: rgb8(pair.bicubic, w, h, x, y))
+                let estimate = RunEstimate(modelPixels: pair.workPixels,
+                                           modelSeconds: pair.modelSeconds, outputPixels: totalPixels,
+                                           bytesPerPixel: bytesPerPixel)
+                return PreviewPixels(upscaled: rgb8(pair.upscaled, w, h, x, y), bicubic: rgb8(pair.bicubic, w, h, x, y),
+                                     estimate: estimate.text)
             }
             j.result.withLock { $0 = r }
         }
         return (id, x, y, w, h, lw, lh)
     }
 
-    /// On the dialog's timer: runs the worker's drawable reads, releases finished jobs' sources, and reports job
-    /// `id`: nil while it runs, else its pixels or its error.
-    func poll(_ id: Int32) -> Result<(upscaled: [UInt8], bicubic: [UInt8]), Error>? {
-        main.drain()
-        retired.removeAll { j in
-            guard j.result.withLock({ $0 != nil }) else { return false }
-            j.source.close()
-            return true
-        }
+    /// On the dialog's timer: job `id`'s result, nil while it runs.
+    func poll(_ id: Int32) -> Result<PreviewPixels, Error>? {
         guard let j = job, j.id == id, let r = j.result.withLock({ $0 }) else { return nil }
         return r
     }
 
-    /// When the dialog closes: cancels the preview and waits for the worker (its reads still need this thread).
+    /// When the dialog closes: cancels the preview (its worker stops at its next tile; it holds nothing of GIMP's).
     func finish() {
         job?.cancel.cancel()
-        if let j = job { retired.append(j) }
         job = nil
-        while !retired.isEmpty {
-            _ = poll(-1)
-            if !retired.isEmpty { usleep(5_000) }
-        }
     }
 }
 
@@ -138,4 +145,11 @@ private func rgb8(_ planes: [Plane], _ w: Int, _ h: Int, _ x0: Int, _ y0: Int) -
         }
     }
     return out
+}
+
+/// CLOCK_MONOTONIC in seconds.
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }

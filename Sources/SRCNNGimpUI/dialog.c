@@ -34,6 +34,7 @@ typedef struct {
   int have;                // up and bic hold the render `shown`
   double cx, cy, split;    // the view's centre (fractions of the layer's result); the divider (fraction of w)
   int drag;                // 0: none, 1: the divider, 2: panning
+  char message[512];       // the estimate that came with the render shown
   double drag_x, drag_y, drag_cx, drag_cy;
   guchar *up, *bic, *composed;   // PREVIEW_W × PREVIEW_H × 3 each
 } DialogState;
@@ -212,8 +213,8 @@ static int current_weights(DialogState *s, char *out, size_t size) {
 }
 
 // SRCNN_PREVIEW_DUMP=folder (tests): each preview shown is also written there as preview-N.ppm (the w × h image
-// with the divider) and preview-N.txt ("x y w h divider-column layer-width layer-height").
-static void dump_preview(DialogState *s, int divider) {
+// with the divider) and preview-N.txt ("x y w h divider-column layer-width layer-height", then the estimate line).
+static void dump_preview(DialogState *s, int divider, const char *estimate) {
   const char *dir = g_getenv("SRCNN_PREVIEW_DUMP");
   if (!dir || !*dir) return;
   int w = s->shown[2], h = s->shown[3], ox = (PREVIEW_W - w) / 2, oy = (PREVIEW_H - h) / 2;
@@ -225,8 +226,8 @@ static void dump_preview(DialogState *s, int divider) {
     fclose(f);
     gchar *ppm = g_strdup_printf("%s/preview-%d.ppm", dir, s->preview_id);
     gchar *txt = g_strdup_printf("%s/preview-%d.txt", dir, s->preview_id);
-    gchar *line = g_strdup_printf("%d %d %d %d %d %d %d\n", s->shown[0], s->shown[1], w, h, divider, s->shown[4],
-                                  s->shown[5]);
+    gchar *line = g_strdup_printf("%d %d %d %d %d %d %d\n%s\n", s->shown[0], s->shown[1], w, h, divider, s->shown[4],
+                                  s->shown[5], estimate);
     g_file_set_contents(txt, line, -1, NULL);
     rename(name, ppm);   // the image last: a test that sees it finds both
     g_free(ppm); g_free(txt); g_free(line);
@@ -236,6 +237,7 @@ static void dump_preview(DialogState *s, int divider) {
 
 // Bicubic left of the divider, the model right of it, a white line between, centred on a grey ground.
 static void draw_preview(DialogState *s, int dump) {
+  static char estimate[512];
   memset(s->composed, 0x80, PREVIEW_W * PREVIEW_H * 3);
   int divider = -1;
   if (s->have) {
@@ -250,7 +252,8 @@ static void draw_preview(DialogState *s, int dump) {
   }
   gimp_preview_area_draw(GIMP_PREVIEW_AREA(s->preview), 0, 0, PREVIEW_W, PREVIEW_H, GIMP_RGB_IMAGE, s->composed,
                          PREVIEW_W * 3);
-  if (dump) dump_preview(s, divider);
+  if (dump > 1) g_strlcpy(estimate, s->message, sizeof estimate);
+  if (dump) dump_preview(s, divider, estimate);
 }
 
 static gboolean poll_preview(gpointer data) {
@@ -262,9 +265,12 @@ static gboolean poll_preview(gpointer data) {
   if (r == 1) {
     memcpy(s->shown, s->pending, sizeof s->shown);
     s->have = 1;
-    draw_preview(s, 1);
-    gtk_label_set_text(GTK_LABEL(s->preview_label), "◀ bicubic │ upscaled ▶   drag the line to compare, "
-                       "the picture to pan");
+    g_strlcpy(s->message, message, sizeof s->message);
+    draw_preview(s, 2);
+    gchar *text = g_strdup_printf("◀ bicubic │ upscaled ▶   drag the line to compare, the picture to pan\n%s",
+                                  message);
+    gtk_label_set_text(GTK_LABEL(s->preview_label), text);
+    g_free(text);
   } else {
     s->have = 0;
     draw_preview(s, 0);
@@ -285,6 +291,7 @@ static gboolean start_preview(gpointer data) {
   SRCNNPreviewRequest q = { gtk_adjustment_get_value(s->scale), (int) gtk_adjustment_get_value(s->width),
                             (int) gtk_adjustment_get_value(s->height), s->exact, weights,
                             gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s->out_new)) ? 1 : 0,
+                            gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s->all_layers)) ? 1 : 0,
                             s->cx, s->cy, PREVIEW_W, PREVIEW_H };
   int rect[6];
   int id = s->values->preview_start(&q, rect, message, sizeof message);
@@ -500,6 +507,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
 
   // Which layers get SRCNN (the others follow the image's cubic scale).
   s.all_layers = gtk_check_button_new_with_mnemonic("_All layers (every pixel layer, inside groups too)");
+  g_signal_connect_swapped(s.all_layers, "toggled", G_CALLBACK(request_preview), &s);
   gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(s.all_layers), values->all_layers != 0);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 9, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
   gimp_help_set_help_data(s.all_layers, "Off: SRCNN on the active layer, the rest follows GIMP's cubic scale. "

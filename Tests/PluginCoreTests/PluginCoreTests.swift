@@ -79,3 +79,18 @@ final class PluginCoreTests: XCTestCase {
         XCTAssertLessThan(ProgressPlan.computed, ProgressPlan.written)
     }
 }
+
+final class EstimateTests: XCTestCase {
+    /// The model's measured rate for the pixels, the write at its measured speed; the text rounds sensibly.
+    func testEstimateFromThePreviewRate() {
+        // 100,000 pixels in 0.05 s: 2 MP/s; 24 MP of RGB: 12 s, plus 72 MB written at 30 MB/s.
+        let e = RunEstimate(modelPixels: 100_000, modelSeconds: 0.05, outputPixels: 24_000_000, bytesPerPixel: 3)
+        XCTAssertEqual(e.seconds, 12 + 72e6 / RunEstimate.writeBytesPerSecond, accuracy: 1e-9)
+        XCTAssertEqual(e.resultMB, 72, accuracy: 1e-9)
+        XCTAssertEqual(e.text, "Estimate: about 14 s; the result takes 72 MB in GIMP")
+        XCTAssertEqual(RunEstimate(modelPixels: 1000, modelSeconds: 1, outputPixels: 180_000_000, bytesPerPixel: 8).text,
+                       "Estimate: about 50 h; the result takes 1.4 GB in GIMP")
+        XCTAssertTrue(RunEstimate(modelPixels: 1, modelSeconds: 0, outputPixels: 10, bytesPerPixel: 1).text
+                        .hasPrefix("Estimate: under a second"))
+    }
+}

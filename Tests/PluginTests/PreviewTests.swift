@@ -16,10 +16,11 @@ extension PluginTests {
             if Date() > deadline { return nil }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        let f = try String(contentsOfFile: txt, encoding: .utf8).split(separator: " ").compactMap {
-            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
+        let lines = try String(contentsOfFile: txt, encoding: .utf8).split(separator: "\n")
+        let f = (lines.first ?? "").split(separator: " ").compactMap { Int($0) }
         guard f.count == 7 else { XCTFail("bad \(txt)"); return nil }
+        // The second line: the run's estimate.
+        XCTAssertTrue(lines.count == 2 && lines[1].hasPrefix("Estimate: "), "\(lines)")
         return (try ImageFile.load(ppm), f[0], f[1], f[2], f[3], f[4], f[5], f[6])
     }
 

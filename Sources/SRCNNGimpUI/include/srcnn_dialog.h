@@ -11,6 +11,7 @@ typedef struct {
   int exact;                               // width and height unchained
   const char *weights;                     // as SRCNNDialogValues.weights
   int output;
+  int all_layers;                          // the estimate counts every pixel layer
   double center_x, center_y;               // the view's centre, as fractions of the layer's result
   int view_width, view_height;             // the preview's size in pixels
 } SRCNNPreviewRequest;
@@ -32,8 +33,8 @@ typedef struct {
   int (*fast_model)(double scale);
   // The preview of the active layer's result (NULL: no preview). start: cancels the running one and starts
   // `request`; returns its id (> 0) and fills rect = x, y, w, h of the part shown and the layer result's width and
-  // height; or 0 with a message. poll: 0 while it runs, 1 when done (upscaled and bicubic, w × h RGB bytes, filled),
-  // -1 on an error (message). finish: when the dialog closes.
+  // height; or 0 with a message. poll: 0 while it runs, 1 when done (upscaled and bicubic, w × h RGB bytes, filled;
+  // message: the run's time and memory estimate), -1 on an error (message). finish: when the dialog closes.
   int (*preview_start)(const SRCNNPreviewRequest *request, int *rect, char *message, int message_size);
   int (*preview_poll)(int id, unsigned char *upscaled, unsigned char *bicubic, char *message, int message_size);
   void (*preview_finish)(void);
