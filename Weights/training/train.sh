@@ -8,13 +8,15 @@
 # Runs:   fsrcnn-x3      FSRCNN(56,12,4) x3 from scratch (Adam 1e-3, deconvolution 1e-4, 20,000 steps of 64 a
 #                        epoch), stopped when val10 stopped rising (best epoch 12 of 14)
 #         fsrcnn-x3-lr4  stage 2: from fsrcnn-x3's best weights with the learning rates / 10 (1e-4, last 1e-5)
+#         fsrcnn-x2, fsrcnn-x4  from fsrcnn-x3-lr4's best weights at the new scale (the deconvolution relearns its
+#                        stride; every layer at 1e-4), as the paper transfers its x3 network
 #
 # Data (never Set5/Set14/B100): /work/train/data/train291 = T91 + the first 190 BSD200 files by name (281
 # images), /work/train/data/val10 = the last 10 BSD200 files (held out; they pick the best epoch). Both are
 # symlinks into ../shared/data, made here; the checkpoint records these paths, so they are fixed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUN=${1:?usage: Weights/training/train.sh RUN [THREADS]  (runs: fsrcnn-x3, fsrcnn-x3-lr4)}
+RUN=${1:?usage: Weights/training/train.sh RUN [THREADS]  (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4)}
 THREADS=${2:-1}
 DATA=/work/train/data
 SHARED=$(cd .. && pwd)/shared/data
@@ -37,7 +39,10 @@ case "$RUN" in
   fsrcnn-x3-lr4)
     START=(--family fsrcnn --scale 3 --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 20000 --epochs 40
            --init "$W/fsrcnn-x3.safetensors" --lr 1e-4 --lr-last 1e-5) ;;
-  *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3, fsrcnn-x3-lr4)" >&2; exit 2 ;;
+  fsrcnn-x2|fsrcnn-x4)
+    START=(--family fsrcnn --scale "${RUN#fsrcnn-x}" --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 20000
+           --epochs 40 --init "$W/fsrcnn-x3-lr4.safetensors" --lr 1e-4 --lr-last 1e-4) ;;
+  *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4)" >&2; exit 2 ;;
 esac
 if [ -f "$W/$RUN.ckpt" ]; then
   exec "$SRCNN" train --resume "$W/$RUN.ckpt" -o "$W/$RUN.safetensors" --threads "$THREADS" --quiet
