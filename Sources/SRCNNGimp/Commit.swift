@@ -226,6 +226,10 @@ func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws -> gint32? 
             throw PluginError(message: "a layer's pixel format changed while it was upscaled; nothing was changed")
         }
     }
+    // GIMP's own scale would report to the bar the upscaling process just filled, starting it again from zero
+    // (issue 11, bug 5): its progress comes here instead, and only counts (this process shows none).
+    let absorbed = AbsorbedProgress()
+    defer { absorbed.uninstall() }
     switch target {
     case .resize:
         gimp_image_undo_group_start(image)
@@ -237,6 +241,32 @@ func runCommit(_ param: UnsafePointer<GimpParam>, count: Int) throws -> gint32? 
     case let .newImage(area, crop, display):
         return try makeNewImage(from: image, area: area, crop: crop, display: display, width: newWidth,
                                 height: newHeight, layers: layers, folder: folder)
+    }
+}
+
+/// Takes the progress of the procedures this process calls (libgimp's progress vtable: GIMP then calls these
+/// functions, as temporary procedures of this process, while it waits for the call), so that they draw no bar.
+private final class AbsorbedProgress {
+    nonisolated(unsafe) static var updates = 0
+    private var callback: UnsafePointer<gchar>?
+
+    init() {
+        var vtable = GimpProgressVtable()
+        vtable.start = { _, _, _ in }
+        vtable.end = { _ in }
+        vtable.set_text = { _, _ in }
+        vtable.set_value = { _, _ in AbsorbedProgress.updates += 1 }
+        vtable.pulse = { _ in AbsorbedProgress.updates += 1 }
+        callback = gimp_progress_install_vtable(&vtable, nil)
+    }
+
+    func uninstall() {
+        if let callback {
+            _ = gimp_progress_uninstall(callback)
+            fputs("srcnn-upscale: commit: GIMP's own progress kept off the bar (\(AbsorbedProgress.updates) updates)\n",
+                  stderr)
+        }
+        callback = nil
     }
 }
 

@@ -1,11 +1,12 @@
 // One progress bar for a whole run: each phase gets a share of 0...1 so the bar only ever moves forward.
 /// The phases of a run and their shares of the bar: checks and model loading, the layers' SRCNN passes (by
-/// their output pixels), the job written to disk. What comes after (the commit process) shows no progress:
-/// a progress there would give GIMP's Cancel a way to kill a half-done write.
+/// their output pixels), the job written to disk; the bar then ends full. What comes after (the commit process)
+/// shows no progress: a progress there would give GIMP's Cancel a way to kill a half-done write, and GIMP's own
+/// scale would restart the bar from zero (the commit takes that progress and keeps it off the bar).
 public struct ProgressPlan: Sendable {
     public static let prepared = 0.02
     public static let computed = 0.95
-    public static let written = 0.99
+    public static let written = 1.0
 
     private let ends: [Double]
 

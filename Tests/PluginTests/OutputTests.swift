@@ -160,3 +160,22 @@ extension PluginTests {
         assertClose(c.planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
     }
 }
+
+extension PluginTests {
+    /// Issue 11 bug 5: GIMP's own image scale used to report to the plug-in's bar after it had filled, starting it
+    /// again from zero. The commit process now takes that progress (libgimp's progress vtable) and shows none:
+    /// its log counts the updates GIMP sent there instead of the bar, and the result is unchanged.
+    func testGimpsScaleProgressIsKeptOffTheBar() throws {
+        guard let gimp = try GimpProfile.make() else { return }
+        let (weights, _) = try writeWeights(gimp, seed: 24)
+        let input = try writeImage(gimp, name: "p.png", width: 300, height: 200, channels: 3, seed: 3)
+        let out = gimp.path("p-x2.png")
+        let r = try gimp.batch([upscaleCommand(input, out, scale: "2.0", weights: weights)])
+        XCTAssertFalse(r.failed, r.stderr)
+        let line = r.stderr.split(separator: "\n").first { $0.contains("GIMP's own progress kept off the bar") }
+        let count = line.flatMap { $0.split(separator: "(").last?.split(separator: " ").first }.flatMap { Int($0) }
+        XCTAssertGreaterThan(count ?? 0, 0, "the commit did not take GIMP's scale progress: \(r.stderr)")
+        let cli = try cliUpscale(input, gimp.path("p-cli.png"), width: 600, height: 400, weights: weights)
+        assertClose(try ImageFile.load(out).planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
+    }
+}
