@@ -393,7 +393,8 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
             let source = try DrawableSource(item.layer, area: item.source, main: main)
             defer { source.close() }
             let r = plan.range(ofLayer: i)
-            try runWithProgress(from: r.lowerBound, to: r.upperBound, main: main) { progress in
+            try runWithProgress(from: r.lowerBound, to: r.upperBound, main: main,
+                                report: { gimp_progress_update($0) }) { progress in
                 try model.bands(source: source, width: w, height: h, progress: progress).run(into: result)
             }
         }

@@ -1,4 +1,5 @@
 // The plug-in's GIMP-free core: settings as GIMP stores them, the job's region, the progress plan.
+import Glibc
 import SRCNNPluginCore
 import XCTest
 
@@ -92,5 +93,36 @@ final class EstimateTests: XCTestCase {
                        "Estimate: about 50 h; the result takes 1.4 GB in GIMP")
         XCTAssertTrue(RunEstimate(modelPixels: 1, modelSeconds: 0, outputPixels: 10, bytesPerPixel: 1).text
                         .hasPrefix("Estimate: under a second"))
+    }
+}
+
+final class WorkerTests: XCTestCase {
+    /// The work runs on another thread; its calls through `main` run on this one; progress arrives mapped and in
+    /// order; the result and a failure come back.
+    func testWorkerForwardsProgressAndMainThreadCalls() throws {
+        noteMainThread()
+        let main = MainThreadCalls()
+        let here = pthread_self()
+        var reported: [Double] = []
+        let value = try runWithProgress(from: 0.2, to: 0.6, main: main, report: { reported.append($0) }) { progress in
+            XCTAssertEqual(pthread_equal(pthread_self(), here), 0, "the work runs on a worker thread")
+            for i in 1...4 {
+                let onMain = try main.run { pthread_equal(pthread_self(), here) != 0 }
+                XCTAssertTrue(onMain)
+                progress(Double(i) / 4)
+                usleep(150_000)
+            }
+            return 42
+        }
+        XCTAssertEqual(value, 42)
+        XCTAssertFalse(reported.isEmpty)
+        XCTAssertEqual(reported, reported.sorted())
+        XCTAssertTrue(reported.allSatisfy { (0.2...0.6).contains($0) }, "\(reported)")
+        struct Failure: Error {}
+        XCTAssertThrowsError(try runWithProgress(from: 0, to: 1, main: main, report: { _ in }) { _ -> Int in
+            throw Failure()
+        })
+        XCTAssertEqual(formatG(2.5), "2.5")
+        XCTAssertEqual(formatG(1.0 / 3), "0.333333")
     }
 }
