@@ -21,14 +21,14 @@ img = np.empty((H, W, 3), np.float32)
 img[..., 0] = 0.25 + 0.45 * y / 1080; img[..., 1] = 0.45 + 0.35 * y / 1080; img[..., 2] = 0.75 + 0.2 * y / 1080
 def ink(mask, rgb):
     for c in range(3): img[..., c] = np.where(mask, rgb[c], img[..., c])
-# A star of 48 spokes, line groups getting denser, rings, a checker band.
-cx, cy, r = 300, 330, 230
+# A star of 48 spokes in the middle (where the dialog's preview opens), line groups getting denser, rings, checks.
+cx, cy, r = 720, 420, 230
 ang = np.arctan2(y - cy, x - cx); rad = np.hypot(x - cx, y - cy)
 ink((rad < r) & (np.cos(48 * ang) > 0.82), (0.08, 0.08, 0.12))
 for i, gap in enumerate([30, 24, 19, 15, 12, 10, 8, 7, 6, 5, 4.5]):
-    x0 = 640 + sum([30, 24, 19, 15, 12, 10, 8, 7, 6, 5, 4.5][:i])
+    x0 = 60 + sum([30, 24, 19, 15, 12, 10, 8, 7, 6, 5, 4.5][:i])
     ink((abs(x - x0) < 1.6) & (y > 120) & (y < 540), (0.15, 0.12, 0.1))
-rr = np.hypot(x - 1150, y - 330)
+rr = np.hypot(x - 1200, y - 330)
 ink((np.sin(rr / 6.0) > 0.6) & (rr < 230), (0.55, 0.1, 0.15))
 ink((y > 640) & (y < 760) & (((x // 18 + y // 18) % 2) == 0), (0.95, 0.92, 0.85))
 ink((y > 800) & (abs(np.sin((x + 0.4 * y) / 9.0)) > 0.92), (0.1, 0.3, 0.15))
@@ -58,7 +58,7 @@ xdotool type "SRCNN Upscale"; sleep 1.5; xdotool key Return
 dlg=""; for _ in $(seq 60); do dlg=$(xdotool search --name '^SRCNN Upscale$' | head -1 || true); [ -n "$dlg" ] && break; sleep 0.5; done
 [ -n "$dlg" ] || { echo "the dialog did not open"; exit 1; }
 xdotool windowactivate --sync "$dlg" key ctrl+a type 3; xdotool key Tab; sleep 6
-xwd -root -silent | xwdtopnm 2>/dev/null | pnmtopng > Plugin/screenshot-dialog.png
+xwd -id "$dlg" -frame -silent | xwdtopnm 2>/dev/null | pnmtopng > Plugin/screenshot-dialog.png
 xdotool windowactivate --sync "$dlg" key Escape; sleep 1
 kill $GPID; wait $GPID 2>/dev/null || true; GPID=""
 
@@ -77,8 +77,9 @@ done
 gimp-console -i -d -f -b "$cmd" -b '(gimp-quit 0)' >"$T/gout" 2>&1
 grep -q "execution error" "$T/gout" && { cat "$T/gout"; exit 1; }
 panel() {  # panel FILE LABEL OUT: a 460x250 crop under a label
-  vips crop "$1" "$T/c.v" 80 100 460 250
-  vips text "$T/t.v" "$2" --dpi 110 --font "DejaVu Sans Bold 12"
+  vips crop "$1" "$T/c.v" 490 270 460 250
+  vips text "$T/t0.v" "$2" --dpi 110 --font "DejaVu Sans Bold 12"
+  vips invert "$T/t0.v" "$T/t.v"
   vips embed "$T/t.v" "$T/t2.v" 10 8 460 44 --extend white
   vips join "$T/t2.v" "$T/c.v" "$3" vertical
 }
