@@ -5,9 +5,10 @@ import SRCNNKernelsAVX512
 extension FSRCNN {
     /// The forward pass on an LR Y plane (values 0...1): same result as `forwardReference` up to Float rounding,
     /// (scale*W) x (scale*H) out. Memory: two channel-last feature maps (d floats per LR pixel each).
-    public func forward(_ lr: Plane, threads: Int = 1) throws -> Plane {
+    public func forward(_ lr: Plane, threads: Int = 1, scratch: FSRCNNScratch = FSRCNNScratch()) throws -> Plane {
         guard lr.height > 0, lr.width > 0 else { return Plane(width: scale * lr.width, height: scale * lr.height) }
-        return forward(band: lr, top: 0, imageHeight: lr.height, rows: 0..<(scale * lr.height), threads: threads)
+        return forward(band: lr, top: 0, imageHeight: lr.height, rows: 0..<(scale * lr.height), threads: threads,
+                       scratch: scratch)
     }
 
     /// The LR feature rows the transposed convolution reads for HR rows `rows` (clamped to the image).
@@ -25,8 +26,10 @@ extension FSRCNN {
 
     /// HR rows `rows` (scale*W wide) of an image `imageHeight` LR rows tall, of which `input` holds LR rows
     /// `top ..< top + input.height`, at least `bandInputRows(rows, imageHeight:)`. Every pixel is computed as in
-    /// a whole-image run (the same sums in the same order), so bands equal that run bit for bit.
-    public func forward(band input: Plane, top: Int, imageHeight h: Int, rows: Range<Int>, threads: Int = 1) -> Plane {
+    /// a whole-image run (the same sums in the same order), so bands equal that run bit for bit. The feature maps
+    /// live in `scratch`, reused from call to call (a stream passes the same one for every band).
+    public func forward(band input: Plane, top: Int, imageHeight h: Int, rows: Range<Int>, threads: Int = 1,
+                        scratch: FSRCNNScratch = FSRCNNScratch()) -> Plane {
         let w = input.width
         let need = bandInputRows(rows, imageHeight: h)
         precondition(rows.lowerBound >= 0 && rows.upperBound <= scale * h && need.lowerBound >= top
@@ -40,14 +43,20 @@ extension FSRCNN {
             wanted.insert(max(0, r.lowerBound - l.radius)..<min(h, r.upperBound + l.radius), at: 0)
         }
         let first = need.lowerBound - top
-        var maps = Array(input.data[(first * w)..<((need.upperBound - top) * w)]), mapRows = need, channels = 1
-        var stride = 1
-        for (n, l) in body.enumerated() {
-            maps = FSRCNN.conv(maps, rows: mapRows, width: w, imageHeight: h, channels: channels, inStride: stride,
-                               layer: l, slopes: slopes[n], outRows: wanted[n], threads: threads)
-            mapRows = wanted[n]; channels = l.outChannels; stride = (channels + 7) / 8 * 8
+        return input.data.withUnsafeBufferPointer { inBuf -> Plane in
+            // Layer n reads `maps` (rows `mapRows`, `stride` floats a pixel) and writes the other of two buffers.
+            var maps = UnsafePointer(inBuf.baseAddress! + first * w), mapRows = need, channels = 1, stride = 1
+            for (n, l) in body.enumerated() {
+                let cs = (l.outChannels + 7) / 8 * 8
+                let out = scratch.buffer(n % 2, count: wanted[n].count * w * cs)
+                let pad = l.radius == 0 && mapRows == wanted[n] ? nil
+                    : scratch.buffer(2, count: (wanted[n].count + 2 * l.radius) * (w + 2 * l.radius) * stride)
+                FSRCNN.conv(maps, rows: mapRows, width: w, imageHeight: h, channels: channels, inStride: stride,
+                            layer: l, slopes: slopes[n], outRows: wanted[n], padded: pad, out: out, threads: threads)
+                maps = UnsafePointer(out); mapRows = wanted[n]; channels = l.outChannels; stride = cs
+            }
+            return deconvolve(maps, rows: mapRows, width: w, imageHeight: h, outRows: rows, threads: threads)
         }
-        return deconvolve(maps, rows: mapRows, width: w, imageHeight: h, outRows: rows, threads: threads)
     }
 
     /// Rows 0..<count split into `threads` contiguous parts, run in parallel.
@@ -62,9 +71,9 @@ extension FSRCNN {
     /// `rows` (w pixels of `inStride` floats, channels first); the result holds `outRows` (w pixels of
     /// ceil(cout/8)*8 floats, the padding channels 0), which may read rows outside `rows` only where the border
     /// clamps them back inside.
-    static func conv(_ input: [Float], rows: Range<Int>, width w: Int, imageHeight H: Int, channels cin: Int,
+    static func conv(_ input: UnsafePointer<Float>, rows: Range<Int>, width w: Int, imageHeight H: Int, channels cin: Int,
                      inStride: Int, layer l: ConvLayer, slopes: [Float], outRows: Range<Int>,
-                     threads: Int) -> [Float] {
+                     padded: UnsafeMutablePointer<Float>?, out: UnsafeMutablePointer<Float>, threads: Int) {
         let k = l.kernel, p = l.radius, cout = l.outChannels, h = outRows.count
         let V = (cout + 7) / 8, cs = 8 * V
         // Weights as (ky, kx, c, o) with o padded to cs: the inner loop runs over vectors of output channels.
@@ -81,59 +90,53 @@ extension FSRCNN {
             let sy = min(H - 1, max(0, outRows.lowerBound + y - p))
             precondition(rows.contains(sy), "FSRCNN conv: row \(sy) is not in \(rows)")
         }
-        // 1x1 layers read the input as it is; wider kernels a replicate-padded copy (every float written).
-        let padded: [Float] = p == 0 && rows == outRows ? input : [Float](unsafeUninitializedCapacity: hp * wp * inStride) {
-            buf, done in
-            input.withUnsafeBufferPointer { ib in
-                let I = ib.baseAddress!, D = buf.baseAddress!
-                parallelRows(hp, threads: threads) { part in
-                    for y in part {
-                        let sy = min(H - 1, max(0, outRows.lowerBound + y - p))
-                        let srcRow = I + (sy - rows.lowerBound) * w * inStride
-                        for x in 0..<wp {
-                            let sx = min(w - 1, max(0, x - p))
-                            (D + (y * wp + x) * inStride).update(from: srcRow + sx * inStride, count: inStride)
-                        }
+        // 1x1 layers read the input as it is; wider kernels a replicate-padded copy in `padded` (every float written).
+        let P: UnsafePointer<Float>
+        if let D = padded {
+            parallelRows(hp, threads: threads) { part in
+                for y in part {
+                    let sy = min(H - 1, max(0, outRows.lowerBound + y - p))
+                    let srcRow = input + (sy - rows.lowerBound) * w * inStride
+                    for x in 0..<wp {
+                        let sx = min(w - 1, max(0, x - p))
+                        (D + (y * wp + x) * inStride).update(from: srcRow + sx * inStride, count: inStride)
                     }
                 }
             }
-            done = hp * wp * inStride
+            P = UnsafePointer(D)
+        } else {
+            precondition(p == 0 && rows == outRows, "FSRCNN conv: a padded layer needs its padding buffer")
+            P = input
         }
-        // Every float is written by the kernels.
-        var out = [Float](unsafeUninitializedCapacity: h * w * cs) { _, done in done = h * w * cs }
+        // Every float of `out` is written by the kernels.
         let avx512 = CPUFeatures.bestKernels == .avx512
-        padded.withUnsafeBufferPointer { pb in
-            wt.withUnsafeBytes { wb in
-                bias.withUnsafeBytes { bb in
-                    slope.withUnsafeBytes { sb in
-                        out.withUnsafeMutableBytes { ob in
-                            let P = pb.baseAddress!, W = wb.baseAddress!.assumingMemoryBound(to: V8.self)
-                            let B = bb.baseAddress!.assumingMemoryBound(to: V8.self)
-                            let S = sb.baseAddress!.assumingMemoryBound(to: V8.self)
-                            let O = ob.baseAddress!.assumingMemoryBound(to: V8.self)
-                            parallelRows(h, threads: threads) { part in
-                                for y in part {
-                                    let src = P + y * wp * inStride, dst = O + y * w * V
-                                    if avx512 {
-                                        avx512FSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
-                                                            src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
-                                    } else {
-                                        genericFSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
-                                                             src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
-                                    }
-                                }
+        wt.withUnsafeBytes { wb in
+            bias.withUnsafeBytes { bb in
+                slope.withUnsafeBytes { sb in
+                    let W = wb.baseAddress!.assumingMemoryBound(to: V8.self)
+                    let B = bb.baseAddress!.assumingMemoryBound(to: V8.self)
+                    let S = sb.baseAddress!.assumingMemoryBound(to: V8.self)
+                    let O = UnsafeMutableRawPointer(out).assumingMemoryBound(to: V8.self)
+                    parallelRows(h, threads: threads) { part in
+                        for y in part {
+                            let src = P + y * wp * inStride, dst = O + y * w * V
+                            if avx512 {
+                                avx512FSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
+                                                    src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
+                            } else {
+                                genericFSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
+                                                     src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
                             }
                         }
                     }
                 }
             }
         }
-        return out
     }
 
     /// The transposed convolution (see the type's documentation): features of LR rows `rows` (w pixels of
     /// ceil(d/8)*8 floats) -> HR rows `outRows` (scale*w wide).
-    func deconvolve(_ f: [Float], rows: Range<Int>, width w: Int, imageHeight h: Int, outRows: Range<Int>,
+    func deconvolve(_ f: UnsafePointer<Float>, rows: Range<Int>, width w: Int, imageHeight h: Int, outRows: Range<Int>,
                     threads: Int) -> Plane {
         let s = scale, k = deconv.kernel, p = deconvPadding, d = deconv.inChannels, W = s * w
         let V = (d + 7) / 8, cs = 8 * V
@@ -161,10 +164,10 @@ extension FSRCNN {
         let avx512 = CPUFeatures.bestKernels == .avx512
         let interior = avx512 ? avx512FSRCNNDeconvInterior : genericFSRCNNDeconvInterior
         let edge = avx512 ? avx512FSRCNNDeconvRow : genericFSRCNNDeconvRow
-        f.withUnsafeBytes { fb in
+        do {
             wt.withUnsafeBytes { wb in
                 out.withUnsafeMutableBufferPointer { ob in
-                    let F = fb.baseAddress!.assumingMemoryBound(to: V8.self)
+                    let F = UnsafeRawPointer(f).assumingMemoryBound(to: V8.self)
                     let Wt = wb.baseAddress!.assumingMemoryBound(to: V8.self), O = ob.baseAddress!
                     FSRCNN.parallelRows(outRows.count, threads: threads) { part in
                         for j in part {
@@ -180,5 +183,24 @@ extension FSRCNN {
             }
         }
         return Plane(width: W, height: outRows.count, data: out)
+    }
+}
+
+/// FSRCNN's feature-map buffers, kept across `forward(band:)` calls: two maps the layers write in turn and the
+/// padded copy a layer reads. They only grow, so a stream allocates (and the kernel first-touches) them once
+/// instead of once per layer and band (on a 2-core VM those page faults cost as much as the network itself).
+public final class FSRCNNScratch: @unchecked Sendable {
+    private var buffers: [(pointer: UnsafeMutablePointer<Float>, count: Int)] = []
+    public init() {}
+    deinit { for b in buffers { b.pointer.deallocate() } }
+
+    /// Buffer `i` (0, 1: maps; 2: padding) with room for at least `count` floats (contents undefined).
+    func buffer(_ i: Int, count: Int) -> UnsafeMutablePointer<Float> {
+        while buffers.count <= i { buffers.append((UnsafeMutablePointer<Float>.allocate(capacity: 1), 1)) }
+        if buffers[i].count < count {
+            buffers[i].pointer.deallocate()
+            buffers[i] = (UnsafeMutablePointer<Float>.allocate(capacity: count), count)
+        }
+        return buffers[i].pointer
     }
 }

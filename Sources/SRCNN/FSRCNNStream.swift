@@ -21,6 +21,8 @@ public final class FSRCNNStream: UpscaleBands {
     var nextRow = 0
     var lowestFrom: [Int] = []
     let cutter = BandCutter()
+    /// The network's feature maps, reused by every band.
+    let scratch = FSRCNNScratch()
 
     /// The model to run for a factor: the one with the smallest native scale at or above it, else the largest.
     public static func choose(_ models: [FSRCNN], factor: Double) -> FSRCNN? {
@@ -87,7 +89,7 @@ public final class FSRCNNStream: UpscaleBands {
         let planes = window.planes, top = window.top
         let native = nativeRows(band: k)
         let yNative = model.forward(band: planes[0], top: top, imageHeight: sourceHeight, rows: native,
-                                    threads: threads)
+                                    threads: threads, scratch: scratch)
         var y = planY.map { $0.rows(rows, from: yNative, firstRow: native.lowerBound) } ?? yNative
         var out: [Plane]
         if window.colour {

@@ -11,41 +11,19 @@ public func avx512FSRCNNConvRow(n: Int, k: Int, cin: Int, csIn: Int, rowStride: 
                                 slopes: UnsafePointer<V8>, out: UnsafeMutablePointer<V8>) {
     var x0 = 0
     if V <= 2 {
-        // Narrow layers (FSRCNN's 12-channel mapping): 4 pixels x 2 vectors of accumulators in registers.
-        while x0 + 4 <= n {
-            var a0 = bias[0], a1 = bias[0], a2 = bias[0], a3 = bias[0]
-            var b0 = V == 2 ? bias[1] : V8(), b1 = b0, b2 = b0, b3 = b0
-            for r in 0..<k {
-                for q in 0..<k {
-                    let s = src + r * rowStride + (x0 + q) * csIn
-                    var w = weights + (r * k + q) * cin * V
-                    for c in 0..<cin {
-                        let w0 = w[0]
-                        let v0 = V8(repeating: s[c]), v1 = V8(repeating: s[csIn + c])
-                        let v2 = V8(repeating: s[2 * csIn + c]), v3 = V8(repeating: s[3 * csIn + c])
-                        a0 = a0.addingProduct(v0, w0); a1 = a1.addingProduct(v1, w0)
-                        a2 = a2.addingProduct(v2, w0); a3 = a3.addingProduct(v3, w0)
-                        if V == 2 {
-                            let w1 = w[1]
-                            b0 = b0.addingProduct(v0, w1); b1 = b1.addingProduct(v1, w1)
-                            b2 = b2.addingProduct(v2, w1); b3 = b3.addingProduct(v3, w1)
-                        }
-                        w += V
-                    }
-                }
-            }
-            let acc = out + x0 * V
-            @inline(__always) func prelu(_ a: V8, _ v: Int) -> V8 { a.replacing(with: a * slopes[v], where: a .< 0) }
-            if V == 2 {
-                acc[0] = prelu(a0, 0); acc[1] = prelu(b0, 1); acc[2] = prelu(a1, 0); acc[3] = prelu(b1, 1)
-                acc[4] = prelu(a2, 0); acc[5] = prelu(b2, 1); acc[6] = prelu(a3, 0); acc[7] = prelu(b3, 1)
-            } else {
-                acc[0] = prelu(a0, 0); acc[1] = prelu(a1, 0); acc[2] = prelu(a2, 0); acc[3] = prelu(a3, 0)
-            }
-            x0 += 4
-        }
+        // Narrow layers (FSRCNN's 12-channel mapping): 8 pixels x 2 vectors of accumulators in registers (16 of
+        // AVX-512's 32), so each weight load feeds 8 FMAs and each broadcast 2.
+        x0 = V == 2 ? narrowBlocks(true, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
+                                   weights: weights, bias: bias, slopes: slopes, out: out)
+                    : narrowBlocks(false, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
+                                   weights: weights, bias: bias, slopes: slopes, out: out)
     } else if V <= 8 {
-        // Wide layers (56 channels): one pixel, up to 8 vectors of accumulators in registers.
+        // Wide layers (56 channels): two pixels x up to 8 vectors of accumulators in registers, so each weight
+        // load feeds two FMAs; then one pixel at a time for an odd end.
+        x0 = V == 7 ? wideBlocks(7, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
+                                 weights: weights, bias: bias, slopes: slopes, out: out)
+                    : wideBlocks(V, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
+                                 weights: weights, bias: bias, slopes: slopes, out: out)
         while x0 < n {
             var a = (bias[0], V > 1 ? bias[1] : V8(), V > 2 ? bias[2] : V8(), V > 3 ? bias[3] : V8(),
                      V > 4 ? bias[4] : V8(), V > 5 ? bias[5] : V8(), V > 6 ? bias[6] : V8(), V > 7 ? bias[7] : V8())
@@ -236,4 +214,102 @@ public func avx512FSRCNNDeconvInterior(columns: Range<Int>, scale s: Int, featur
         }
         x0 += 1
     }
+}
+
+/// The narrow path's 8-pixel blocks (see `avx512FSRCNNConvRow`), with the vector count a constant after inlining
+/// (`two`: V == 2), so the inner loop has no test in it. Returns the first pixel it did not do.
+@inline(__always)
+private func narrowBlocks(_ two: Bool, n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int, src: UnsafePointer<Float>,
+                          weights: UnsafePointer<V8>, bias: UnsafePointer<V8>, slopes: UnsafePointer<V8>,
+                          out: UnsafeMutablePointer<V8>) -> Int {
+    let V = two ? 2 : 1
+    var x0 = 0
+    while x0 + 8 <= n {
+        var a0 = bias[0], a1 = bias[0], a2 = bias[0], a3 = bias[0]
+        var a4 = bias[0], a5 = bias[0], a6 = bias[0], a7 = bias[0]
+        var b0 = two ? bias[1] : V8(), b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0, b6 = b0, b7 = b0
+        for r in 0..<k {
+            for q in 0..<k {
+                let s = src + r * rowStride + (x0 + q) * csIn
+                var w = weights + (r * k + q) * cin * V
+                for c in 0..<cin {
+                    let w0 = w[0]
+                    let v0 = V8(repeating: s[c]), v1 = V8(repeating: s[csIn + c])
+                    let v2 = V8(repeating: s[2 * csIn + c]), v3 = V8(repeating: s[3 * csIn + c])
+                    let v4 = V8(repeating: s[4 * csIn + c]), v5 = V8(repeating: s[5 * csIn + c])
+                    let v6 = V8(repeating: s[6 * csIn + c]), v7 = V8(repeating: s[7 * csIn + c])
+                    a0 = a0.addingProduct(v0, w0); a1 = a1.addingProduct(v1, w0)
+                    a2 = a2.addingProduct(v2, w0); a3 = a3.addingProduct(v3, w0)
+                    a4 = a4.addingProduct(v4, w0); a5 = a5.addingProduct(v5, w0)
+                    a6 = a6.addingProduct(v6, w0); a7 = a7.addingProduct(v7, w0)
+                    if two {
+                        let w1 = w[1]
+                        b0 = b0.addingProduct(v0, w1); b1 = b1.addingProduct(v1, w1)
+                        b2 = b2.addingProduct(v2, w1); b3 = b3.addingProduct(v3, w1)
+                        b4 = b4.addingProduct(v4, w1); b5 = b5.addingProduct(v5, w1)
+                        b6 = b6.addingProduct(v6, w1); b7 = b7.addingProduct(v7, w1)
+                    }
+                    w += V
+                }
+            }
+        }
+        let acc = out + x0 * V
+        @inline(__always) func prelu(_ a: V8, _ v: Int) -> V8 { a.replacing(with: a * slopes[v], where: a .< 0) }
+        @inline(__always) func store(_ i: Int, _ a: V8, _ b: V8) {
+            acc[i * V] = prelu(a, 0)
+            if two { acc[i * V + 1] = prelu(b, 1) }
+        }
+        store(0, a0, b0); store(1, a1, b1); store(2, a2, b2); store(3, a3, b3)
+        store(4, a4, b4); store(5, a5, b5); store(6, a6, b6); store(7, a7, b7)
+        x0 += 8
+    }
+    return x0
+}
+
+/// The wide path's 2-pixel blocks (see `avx512FSRCNNConvRow`), with V a constant after inlining when it is 7
+/// (FSRCNN's 56 channels), so the `V > i` tests fold away. Returns the first pixel it did not do.
+@inline(__always)
+private func wideBlocks(_ V: Int, n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int, src: UnsafePointer<Float>,
+                        weights: UnsafePointer<V8>, bias: UnsafePointer<V8>, slopes: UnsafePointer<V8>,
+                        out: UnsafeMutablePointer<V8>) -> Int {
+    var x0 = 0
+    while x0 + 2 <= n {
+        var a = (bias[0], V > 1 ? bias[1] : V8(), V > 2 ? bias[2] : V8(), V > 3 ? bias[3] : V8(),
+                 V > 4 ? bias[4] : V8(), V > 5 ? bias[5] : V8(), V > 6 ? bias[6] : V8(), V > 7 ? bias[7] : V8())
+        var d = a
+        for r in 0..<k {
+            for q in 0..<k {
+                let s = src + r * rowStride + (x0 + q) * csIn
+                var w = weights + (r * k + q) * cin * V
+                for c in 0..<cin {
+                    let b = V8(repeating: s[c]), e = V8(repeating: s[csIn + c])
+                    var t = w[0]; a.0 = a.0.addingProduct(b, t); d.0 = d.0.addingProduct(e, t)
+                    if V > 1 { t = w[1]; a.1 = a.1.addingProduct(b, t); d.1 = d.1.addingProduct(e, t) }
+                    if V > 2 { t = w[2]; a.2 = a.2.addingProduct(b, t); d.2 = d.2.addingProduct(e, t) }
+                    if V > 3 { t = w[3]; a.3 = a.3.addingProduct(b, t); d.3 = d.3.addingProduct(e, t) }
+                    if V > 4 { t = w[4]; a.4 = a.4.addingProduct(b, t); d.4 = d.4.addingProduct(e, t) }
+                    if V > 5 { t = w[5]; a.5 = a.5.addingProduct(b, t); d.5 = d.5.addingProduct(e, t) }
+                    if V > 6 { t = w[6]; a.6 = a.6.addingProduct(b, t); d.6 = d.6.addingProduct(e, t) }
+                    if V > 7 { t = w[7]; a.7 = a.7.addingProduct(b, t); d.7 = d.7.addingProduct(e, t) }
+                    w += V
+                }
+            }
+        }
+        @inline(__always) func store(_ p: Int, _ acc: (V8, V8, V8, V8, V8, V8, V8, V8)) {
+            let o = out + (x0 + p) * V
+            @inline(__always) func put(_ v: Int, _ x: V8) { o[v] = x.replacing(with: x * slopes[v], where: x .< 0) }
+            put(0, acc.0)
+            if V > 1 { put(1, acc.1) }
+            if V > 2 { put(2, acc.2) }
+            if V > 3 { put(3, acc.3) }
+            if V > 4 { put(4, acc.4) }
+            if V > 5 { put(5, acc.5) }
+            if V > 6 { put(6, acc.6) }
+            if V > 7 { put(7, acc.7) }
+        }
+        store(0, a)
+        store(1, d)
+        x0 += 2
+    }
+    return x0
 }
