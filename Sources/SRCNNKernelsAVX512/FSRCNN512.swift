@@ -1,4 +1,4 @@
-// FSRCNN's kernels for AVX-512 CPUs (256-bit vectors with FMA here): the body convolution over one output row and
+// FSRCNN's kernels for AVX-512 CPUs (512- and 256-bit vectors with FMA): the body convolution over one output row and
 // the transposed convolution's dot products. The engine's generic copies (FSRCNNKernels.swift) are the reference.
 
 public typealias V8 = SIMD8<Float>
@@ -11,19 +11,35 @@ public func avx512FSRCNNConvRow(n: Int, k: Int, cin: Int, csIn: Int, rowStride: 
                                 slopes: UnsafePointer<V8>, out: UnsafeMutablePointer<V8>) {
     var x0 = 0
     if V <= 2 {
-        // Narrow layers (FSRCNN's 12-channel mapping): 8 pixels x 2 vectors of accumulators in registers (16 of
-        // AVX-512's 32), so each weight load feeds 8 FMAs and each broadcast 2.
-        x0 = V == 2 ? narrowBlocks(true, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
-                                   weights: weights, bias: bias, slopes: slopes, out: out)
-                    : narrowBlocks(false, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
-                                   weights: weights, bias: bias, slopes: slopes, out: out)
+        // Narrow layers (FSRCNN's 12-channel mapping): 16 pixels x one 16-lane vector of accumulators in registers
+        // (16 of AVX-512's 32), so each weight load feeds 16 FMAs, each with its input broadcast from memory.
+        if V == 2 {
+            // 9-16 channels are one 512-bit vector a pixel: blocks of 16, then 8 pixels.
+            let W16 = UnsafeRawPointer(weights).assumingMemoryBound(to: V16.self)
+            let B16 = UnsafeRawPointer(bias).assumingMemoryBound(to: V16.self)
+            let S16 = UnsafeRawPointer(slopes).assumingMemoryBound(to: V16.self)
+            let O16 = UnsafeMutableRawPointer(out).assumingMemoryBound(to: V16.self)
+            x0 = narrow16Blocks16(from: 0, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
+                                  weights: W16, bias: B16, slopes: S16, out: O16)
+            x0 = narrow16Blocks8(from: x0, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
+                                 weights: W16, bias: B16, slopes: S16, out: O16)
+        } else {
+            x0 = narrowBlocks(n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
+                              weights: weights, bias: bias, slopes: slopes, out: out)
+        }
     } else if V <= 8 {
-        // Wide layers (56 channels): two pixels x up to 8 vectors of accumulators in registers, so each weight
-        // load feeds two FMAs; then one pixel at a time for an odd end.
-        x0 = V == 7 ? wideBlocks(7, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
-                                 weights: weights, bias: bias, slopes: slopes, out: out)
-                    : wideBlocks(V, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
-                                 weights: weights, bias: bias, slopes: slopes, out: out)
+        // Wide layers (FSRCNN's 56 channels: four pixels of 16+16+16+8 lanes; others: two pixels x up to 8
+        // vectors of 8) with the accumulators in registers; then one pixel at a time for the row's end.
+        if V == 7 {
+            x0 = wide56Blocks4(n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
+                               weights: UnsafeRawPointer(weights).assumingMemoryBound(to: Float.self),
+                               bias: UnsafeRawPointer(bias).assumingMemoryBound(to: Float.self),
+                               slopes: UnsafeRawPointer(slopes).assumingMemoryBound(to: Float.self),
+                               out: UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self))
+        } else {
+            x0 = wideBlocks(V, n: n, k: k, cin: cin, csIn: csIn, rowStride: rowStride, src: src,
+                            weights: weights, bias: bias, slopes: slopes, out: out)
+        }
         while x0 < n {
             var a = (bias[0], V > 1 ? bias[1] : V8(), V > 2 ? bias[2] : V8(), V > 3 ? bias[3] : V8(),
                      V > 4 ? bias[4] : V8(), V > 5 ? bias[5] : V8(), V > 6 ? bias[6] : V8(), V > 7 ? bias[7] : V8())
@@ -216,51 +232,36 @@ public func avx512FSRCNNDeconvInterior(columns: Range<Int>, scale s: Int, featur
     }
 }
 
-/// The narrow path's 8-pixel blocks (see `avx512FSRCNNConvRow`), with the vector count a constant after inlining
-/// (`two`: V == 2), so the inner loop has no test in it. Returns the first pixel it did not do.
+/// The narrow path's 8-pixel blocks for up to 8 channels (see `avx512FSRCNNConvRow`). Returns the first pixel it
+/// did not do.
 @inline(__always)
-private func narrowBlocks(_ two: Bool, n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int, src: UnsafePointer<Float>,
+private func narrowBlocks(n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int, src: UnsafePointer<Float>,
                           weights: UnsafePointer<V8>, bias: UnsafePointer<V8>, slopes: UnsafePointer<V8>,
                           out: UnsafeMutablePointer<V8>) -> Int {
-    let V = two ? 2 : 1
     var x0 = 0
+    let sl = slopes[0]
     while x0 + 8 <= n {
-        var a0 = bias[0], a1 = bias[0], a2 = bias[0], a3 = bias[0]
-        var a4 = bias[0], a5 = bias[0], a6 = bias[0], a7 = bias[0]
-        var b0 = two ? bias[1] : V8(), b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0, b6 = b0, b7 = b0
+        var a0 = bias[0], a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
         for r in 0..<k {
             for q in 0..<k {
                 let s = src + r * rowStride + (x0 + q) * csIn
-                var w = weights + (r * k + q) * cin * V
+                let w = weights + (r * k + q) * cin
                 for c in 0..<cin {
-                    let w0 = w[0]
-                    let v0 = V8(repeating: s[c]), v1 = V8(repeating: s[csIn + c])
-                    let v2 = V8(repeating: s[2 * csIn + c]), v3 = V8(repeating: s[3 * csIn + c])
-                    let v4 = V8(repeating: s[4 * csIn + c]), v5 = V8(repeating: s[5 * csIn + c])
-                    let v6 = V8(repeating: s[6 * csIn + c]), v7 = V8(repeating: s[7 * csIn + c])
-                    a0 = a0.addingProduct(v0, w0); a1 = a1.addingProduct(v1, w0)
-                    a2 = a2.addingProduct(v2, w0); a3 = a3.addingProduct(v3, w0)
-                    a4 = a4.addingProduct(v4, w0); a5 = a5.addingProduct(v5, w0)
-                    a6 = a6.addingProduct(v6, w0); a7 = a7.addingProduct(v7, w0)
-                    if two {
-                        let w1 = w[1]
-                        b0 = b0.addingProduct(v0, w1); b1 = b1.addingProduct(v1, w1)
-                        b2 = b2.addingProduct(v2, w1); b3 = b3.addingProduct(v3, w1)
-                        b4 = b4.addingProduct(v4, w1); b5 = b5.addingProduct(v5, w1)
-                        b6 = b6.addingProduct(v6, w1); b7 = b7.addingProduct(v7, w1)
-                    }
-                    w += V
+                    let w0 = w[c], p = s + c
+                    a0 = a0.addingProduct(V8(repeating: p[0]), w0); a1 = a1.addingProduct(V8(repeating: p[csIn]), w0)
+                    a2 = a2.addingProduct(V8(repeating: p[2 * csIn]), w0)
+                    a3 = a3.addingProduct(V8(repeating: p[3 * csIn]), w0)
+                    a4 = a4.addingProduct(V8(repeating: p[4 * csIn]), w0)
+                    a5 = a5.addingProduct(V8(repeating: p[5 * csIn]), w0)
+                    a6 = a6.addingProduct(V8(repeating: p[6 * csIn]), w0)
+                    a7 = a7.addingProduct(V8(repeating: p[7 * csIn]), w0)
                 }
             }
         }
-        let acc = out + x0 * V
-        @inline(__always) func prelu(_ a: V8, _ v: Int) -> V8 { a.replacing(with: a * slopes[v], where: a .< 0) }
-        @inline(__always) func store(_ i: Int, _ a: V8, _ b: V8) {
-            acc[i * V] = prelu(a, 0)
-            if two { acc[i * V + 1] = prelu(b, 1) }
-        }
-        store(0, a0, b0); store(1, a1, b1); store(2, a2, b2); store(3, a3, b3)
-        store(4, a4, b4); store(5, a5, b5); store(6, a6, b6); store(7, a7, b7)
+        let o = out + x0
+        @inline(__always) func prelu(_ a: V8) -> V8 { a.replacing(with: a * sl, where: a .< 0) }
+        o[0] = prelu(a0); o[1] = prelu(a1); o[2] = prelu(a2); o[3] = prelu(a3)
+        o[4] = prelu(a4); o[5] = prelu(a5); o[6] = prelu(a6); o[7] = prelu(a7)
         x0 += 8
     }
     return x0
@@ -310,6 +311,137 @@ private func wideBlocks(_ V: Int, n: Int, k: Int, cin: Int, csIn: Int, rowStride
         store(0, a)
         store(1, d)
         x0 += 2
+    }
+    return x0
+}
+
+/// The 9-16-channel path: pixels x0 ..< x0 + 16*blocks (V16 accumulators, one a pixel); same sums in the same order
+/// per lane as the 8-lane kernels. Returns the first pixel it did not do.
+@inline(never)
+private func narrow16Blocks16(from start: Int, n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int,
+                              src: UnsafePointer<Float>, weights: UnsafePointer<V16>, bias: UnsafePointer<V16>,
+                              slopes: UnsafePointer<V16>, out: UnsafeMutablePointer<V16>) -> Int {
+    var x0 = start
+    let sl = slopes[0]
+    while x0 + 16 <= n {
+        var a0 = bias[0], a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
+        var a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0
+        for r in 0..<k {
+            for q in 0..<k {
+                let s = src + r * rowStride + (x0 + q) * csIn
+                let w = weights + (r * k + q) * cin
+                for c in 0..<cin {
+                    let wv = w[c], p = s + c
+                    a0 = a0.addingProduct(V16(repeating: p[0]), wv)
+                    a1 = a1.addingProduct(V16(repeating: p[csIn]), wv)
+                    a2 = a2.addingProduct(V16(repeating: p[2 * csIn]), wv)
+                    a3 = a3.addingProduct(V16(repeating: p[3 * csIn]), wv)
+                    a4 = a4.addingProduct(V16(repeating: p[4 * csIn]), wv)
+                    a5 = a5.addingProduct(V16(repeating: p[5 * csIn]), wv)
+                    a6 = a6.addingProduct(V16(repeating: p[6 * csIn]), wv)
+                    a7 = a7.addingProduct(V16(repeating: p[7 * csIn]), wv)
+                    a8 = a8.addingProduct(V16(repeating: p[8 * csIn]), wv)
+                    a9 = a9.addingProduct(V16(repeating: p[9 * csIn]), wv)
+                    a10 = a10.addingProduct(V16(repeating: p[10 * csIn]), wv)
+                    a11 = a11.addingProduct(V16(repeating: p[11 * csIn]), wv)
+                    a12 = a12.addingProduct(V16(repeating: p[12 * csIn]), wv)
+                    a13 = a13.addingProduct(V16(repeating: p[13 * csIn]), wv)
+                    a14 = a14.addingProduct(V16(repeating: p[14 * csIn]), wv)
+                    a15 = a15.addingProduct(V16(repeating: p[15 * csIn]), wv)
+                }
+            }
+        }
+        let o = out + x0
+        @inline(__always) func prelu(_ a: V16) -> V16 { a.replacing(with: a * sl, where: a .< 0) }
+        o[0] = prelu(a0); o[1] = prelu(a1); o[2] = prelu(a2); o[3] = prelu(a3)
+        o[4] = prelu(a4); o[5] = prelu(a5); o[6] = prelu(a6); o[7] = prelu(a7)
+        o[8] = prelu(a8); o[9] = prelu(a9); o[10] = prelu(a10); o[11] = prelu(a11)
+        o[12] = prelu(a12); o[13] = prelu(a13); o[14] = prelu(a14); o[15] = prelu(a15)
+        x0 += 16
+    }
+    return x0
+}
+
+/// As `narrow16Blocks16`, in blocks of 8 pixels (the rest of a row).
+@inline(never)
+private func narrow16Blocks8(from start: Int, n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int,
+                             src: UnsafePointer<Float>, weights: UnsafePointer<V16>, bias: UnsafePointer<V16>,
+                             slopes: UnsafePointer<V16>, out: UnsafeMutablePointer<V16>) -> Int {
+    var x0 = start
+    let sl = slopes[0]
+    while x0 + 8 <= n {
+        var a0 = bias[0], a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
+        for r in 0..<k {
+            for q in 0..<k {
+                let s = src + r * rowStride + (x0 + q) * csIn
+                let w = weights + (r * k + q) * cin
+                for c in 0..<cin {
+                    let wv = w[c], p = s + c
+                    a0 = a0.addingProduct(V16(repeating: p[0]), wv)
+                    a1 = a1.addingProduct(V16(repeating: p[csIn]), wv)
+                    a2 = a2.addingProduct(V16(repeating: p[2 * csIn]), wv)
+                    a3 = a3.addingProduct(V16(repeating: p[3 * csIn]), wv)
+                    a4 = a4.addingProduct(V16(repeating: p[4 * csIn]), wv)
+                    a5 = a5.addingProduct(V16(repeating: p[5 * csIn]), wv)
+                    a6 = a6.addingProduct(V16(repeating: p[6 * csIn]), wv)
+                    a7 = a7.addingProduct(V16(repeating: p[7 * csIn]), wv)
+                }
+            }
+        }
+        let o = out + x0
+        @inline(__always) func prelu(_ a: V16) -> V16 { a.replacing(with: a * sl, where: a .< 0) }
+        o[0] = prelu(a0); o[1] = prelu(a1); o[2] = prelu(a2); o[3] = prelu(a3)
+        o[4] = prelu(a4); o[5] = prelu(a5); o[6] = prelu(a6); o[7] = prelu(a7)
+        x0 += 8
+    }
+    return x0
+}
+
+/// The 49-56-channel path (FSRCNN's d = 56): pixels in blocks of 4, each pixel's 56 floats as vectors of 16, 16, 16
+/// and 8 lanes (16 accumulators in registers; each weight load feeds 4 FMAs); same sums in the same order per lane
+/// as the 8-lane kernels. Returns the first pixel it did not do.
+@inline(never)
+private func wide56Blocks4(n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int, src: UnsafePointer<Float>,
+                           weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, slopes: UnsafePointer<Float>,
+                           out: UnsafeMutablePointer<Float>) -> Int {
+    @inline(__always) func l16(_ p: UnsafePointer<Float>) -> V16 { UnsafeRawPointer(p).loadUnaligned(as: V16.self) }
+    @inline(__always) func l8(_ p: UnsafePointer<Float>) -> V8 { UnsafeRawPointer(p).loadUnaligned(as: V8.self) }
+    let s0 = l16(slopes), s1 = l16(slopes + 16), s2 = l16(slopes + 32), s3 = l8(slopes + 48)
+    var x0 = 0
+    while x0 + 4 <= n {
+        var p0 = (l16(bias), l16(bias + 16), l16(bias + 32), l8(bias + 48))
+        var p1 = p0, p2 = p0, p3 = p0
+        for r in 0..<k {
+            for q in 0..<k {
+                let s = src + r * rowStride + (x0 + q) * csIn
+                var w = weights + (r * k + q) * cin * 56
+                for c in 0..<cin {
+                    let w0 = l16(w), w1 = l16(w + 16), w2 = l16(w + 32), w3 = l8(w + 48)
+                    var b = V16(repeating: s[c]), h = V8(repeating: s[c])
+                    p0.0 = p0.0.addingProduct(b, w0); p0.1 = p0.1.addingProduct(b, w1)
+                    p0.2 = p0.2.addingProduct(b, w2); p0.3 = p0.3.addingProduct(h, w3)
+                    b = V16(repeating: s[csIn + c]); h = V8(repeating: s[csIn + c])
+                    p1.0 = p1.0.addingProduct(b, w0); p1.1 = p1.1.addingProduct(b, w1)
+                    p1.2 = p1.2.addingProduct(b, w2); p1.3 = p1.3.addingProduct(h, w3)
+                    b = V16(repeating: s[2 * csIn + c]); h = V8(repeating: s[2 * csIn + c])
+                    p2.0 = p2.0.addingProduct(b, w0); p2.1 = p2.1.addingProduct(b, w1)
+                    p2.2 = p2.2.addingProduct(b, w2); p2.3 = p2.3.addingProduct(h, w3)
+                    b = V16(repeating: s[3 * csIn + c]); h = V8(repeating: s[3 * csIn + c])
+                    p3.0 = p3.0.addingProduct(b, w0); p3.1 = p3.1.addingProduct(b, w1)
+                    p3.2 = p3.2.addingProduct(b, w2); p3.3 = p3.3.addingProduct(h, w3)
+                    w += 56
+                }
+            }
+        }
+        @inline(__always) func put(_ i: Int, _ a: (V16, V16, V16, V8)) {
+            let o = UnsafeMutableRawPointer(out + (x0 + i) * 56)
+            o.storeBytes(of: a.0.replacing(with: a.0 * s0, where: a.0 .< 0), as: V16.self)
+            o.storeBytes(of: a.1.replacing(with: a.1 * s1, where: a.1 .< 0), toByteOffset: 64, as: V16.self)
+            o.storeBytes(of: a.2.replacing(with: a.2 * s2, where: a.2 .< 0), toByteOffset: 128, as: V16.self)
+            o.storeBytes(of: a.3.replacing(with: a.3 * s3, where: a.3 .< 0), toByteOffset: 192, as: V8.self)
+        }
+        put(0, p0); put(1, p1); put(2, p2); put(3, p3)
+        x0 += 4
     }
     return x0
 }
