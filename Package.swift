@@ -23,14 +23,21 @@ let package = Package(
         .target(name: "CVipsIO", dependencies: ["CVips"], linkerSettings: [.linkedLibrary("gmodule-2.0")]),
         // The engine: planes, colour, resize, the network, weights, tiling, metrics. No GIMP, no files.
         // AVX-512 kernels, compiled for that instruction set and called only after a runtime CPU check.
-        .target(name: "SRCNNKernelsAVX512",
+        // What the kernel families share (vector types, transform rows), for the baseline CPU.
+        .target(name: "SRCNNKernelCommon", swiftSettings: fast),
+        .target(name: "SRCNNKernelsAVX512", dependencies: ["SRCNNKernelCommon"],
                 swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"]),
+                                .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
+        // AVX2+FMA kernels (256-bit, every x86-64 CPU since 2013), likewise called only after the CPU check.
+        .target(name: "SRCNNKernelsAVX2", dependencies: ["SRCNNKernelCommon"],
+                swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]),
                                 .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
         // CPUID/XGETBV: which instruction sets the CPU and the OS support.
         .target(name: "CCPUID"),
         // OpenBLAS (Debian's libopenblas0), loaded with dlopen the first time the BLAS kernels run.
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "SRCNN", dependencies: ["CBLAS", "CCPUID", "SRCNNKernelsAVX512"], swiftSettings: fast),
+        .target(name: "SRCNN", dependencies: ["CBLAS", "CCPUID", "SRCNNKernelCommon", "SRCNNKernelsAVX512", "SRCNNKernelsAVX2"],
+                swiftSettings: fast),
         // The host layer shared by the CLI, the plug-in and the trainer: files (reads, atomic writes, weights by
         // path), shipped-weights discovery, image folders, the one scale -> size rule.
         .target(name: "SRCNNHost", dependencies: ["SRCNN"], swiftSettings: fast),

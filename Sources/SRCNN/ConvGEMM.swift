@@ -1,5 +1,5 @@
 // Fast forward pass of a network over one image region: replicate padding, then per-layer plans (OpenBLAS GEMMs,
-// Winograd, or the AVX-512 kernels).
+// Winograd, or a vector kernel family's direct and Winograd kernels).
 import CBLAS
 #if canImport(Glibc)
 import Glibc
@@ -7,6 +7,7 @@ import Glibc
 import Darwin
 #endif
 import SRCNNKernelsAVX512
+import SRCNNKernelsAVX2
 
 /// A growable, reusable, 64-byte aligned Float scratch buffer (one per worker thread).
 final class ScratchBuffer {
@@ -62,8 +63,9 @@ final class ForwardWorkspace {
 /// How one layer turns into GEMMs. `full`: one GEMM with K = Cin*k*k (im2col in row-shift form);
 /// `rows`: k GEMMs with K = Cin*k, one per kernel row, sharing one expanded buffer; `direct`: 1x1 kernels.
 /// `winograd`: F(m x m, k x k) transforms around α² small GEMMs (fewer multiplications).
-/// `avx512`: our own register-blocked kernel reading shifted rows of the padded input directly (no copies).
-enum GEMMPlan: Equatable { case full, rows, direct, winograd, avx512, winograd512 }
+/// `vectorDirect`: the family's register-blocked kernel reading shifted rows of the padded input directly (no
+/// copies); `vectorWinograd`: the family's channel-last Winograd (AVX-512 or AVX2, `PackedNetwork.kernels`).
+enum GEMMPlan: Equatable { case full, rows, direct, winograd, vectorDirect, vectorWinograd }
 
 /// Weights rearranged once for the GEMM plan of each layer.
 struct PackedLayer {
@@ -73,13 +75,13 @@ struct PackedLayer {
     /// rows: k blocks, block r = (Cout, Cin*k) holding w[o, c, r, s] at [o][c*k + s].
     let packed: [Float]
     var winograd: WinogradLayer? = nil
-    var winograd512: Winograd512Layer? = nil
+    var vectorWinograd: VectorWinogradLayer? = nil
 }
 
 /// A network prepared for the fast path.
 public struct PackedNetwork: @unchecked Sendable {
     public let kernels: KernelFamily
-    /// Winograd output tile per kernel size for the AVX-512 path (accuracy checked against the reference in tests):
+    /// Winograd output tile per kernel size for the vector families (accuracy checked against the reference in tests):
     /// F(6x6, 3x3) and F(4x4, 5x5), both 8x8 input tiles.
     public static let defaultWinogradTiles: [Int: Int] = [3: 6, 5: 4]
 
@@ -96,19 +98,22 @@ public struct PackedNetwork: @unchecked Sendable {
         self.kernels = kernels
         // OpenBLAS results depend on where a column falls in its blocking, so Winograd there would make
         // tiles differ in the last bits; it is opt-in for that family.
-        let winogradTiles = winogradTiles ?? (kernels == .avx512 ? PackedNetwork.defaultWinogradTiles : [:])
+        let vector = kernels != .openblas
+        let winogradTiles = winogradTiles ?? (vector ? PackedNetwork.defaultWinogradTiles : [:])
         layers = network.layers.map { l in
             let k = l.kernel
-            if kernels == .avx512, let m = winogradTiles[k], l.inChannels >= winogradMinInputs,
-               l.inChannels % 16 == 0, l.outChannels % 32 == 0 {
-                return PackedLayer(layer: l, plan: .winograd512, packed: [], winograd512: Winograd512Layer(l, m: m))
+            if vector, let m = winogradTiles[k], l.inChannels >= winogradMinInputs,
+               l.inChannels % VectorWinogradLayer.cinMultiple(kernels) == 0,
+               l.outChannels % VectorWinogradLayer.coutMultiple(kernels) == 0 {
+                return PackedLayer(layer: l, plan: .vectorWinograd, packed: [],
+                                   vectorWinograd: VectorWinogradLayer(l, m: m, family: kernels))
             }
-            if kernels == .avx512 {   // every other layer: the direct AVX-512 kernel
+            if vector {   // every other layer: the family's direct kernel
                 // Transposed weights: row (c, r, s) holds the Cout weights of that tap.
                 let K = l.inChannels * k * k
                 var at = [Float](repeating: 0, count: K * l.outChannels)
                 for o in 0..<l.outChannels { for kk in 0..<K { at[kk * l.outChannels + o] = l.weights[o * K + kk] } }
-                return PackedLayer(layer: l, plan: .avx512, packed: at)
+                return PackedLayer(layer: l, plan: .vectorDirect, packed: at)
             }
             if k == 1 { return PackedLayer(layer: l, plan: .direct, packed: l.weights) }
             if let m = winogradTiles[k], l.inChannels >= winogradMinInputs {
@@ -142,7 +147,7 @@ public struct BorderSides: Equatable, Sendable {
 
 extension PackedNetwork {
     /// Winograd output tile of each layer (1 for other plans).
-    var winogradTile: [Int] { layers.map { $0.winograd?.m ?? $0.winograd512?.m ?? 1 } }
+    var winogradTile: [Int] { layers.map { $0.winograd?.m ?? $0.vectorWinograd?.m ?? 1 } }
 
     /// Output tiles of the tiled forward pass are a multiple of this (the lcm of the Winograd tiles).
     public var tileMultiple: Int {
@@ -185,11 +190,11 @@ extension PackedNetwork {
             precondition(ho > 0 && wo > 0, "region too small for the network")
             // Winograd works on whole tiles: extend the padded input down and right (replicated; the extra
             // outputs are cropped).
-            let m = pl.winograd?.m ?? pl.winograd512?.m ?? 1
+            let m = pl.winograd?.m ?? pl.vectorWinograd?.m ?? 1
             let hp = max(hp0, ((ho + m - 1) / m) * m + k - 1), wp = max(wp0, ((wo + m - 1) / m) * m + k - 1)
             // 1. Padded input with the previous layer's bias and ReLU applied: channel-first
-            //    (Cin, Hp*Wp + slack) or, for the AVX-512 Winograd layers, channel-last (Hp, Wp, Cin).
-            let channelLast = pl.plan == .winograd512
+            //    (Cin, Hp*Wp + slack) or, for the vector Winograd layers, channel-last (Hp, Wp, Cin).
+            let channelLast = pl.plan == .vectorWinograd
             let cs = channelLast ? 1 : hp * wp + k + 64    // slack: kernels read whole 32-wide blocks past the end
             let xs = channelLast ? cin : 1, rs = wp * xs
             let P = ws.padded.reserve(channelLast ? hp * wp * cin : cin * cs)   // the previous P is dead
@@ -200,8 +205,8 @@ extension PackedNetwork {
             }
             // 2. The layer's products.
             switch pl.plan {
-            case .winograd512:
-                let wl = pl.winograd512!
+            case .vectorWinograd:
+                let wl = pl.vectorWinograd!
                 let o = wl.run(P, rowStride: rs, ho: ho, wo: wo, workspace: ws.winograd, output: ws.gemmOut)
                 src = o.pointer; srcCS = 1; srcRS = o.rowStride; srcXS = cout
             case .winograd:
@@ -210,20 +215,29 @@ extension PackedNetwork {
                 let O = ws.gemmOut.reserve(cout * nty * wl.m * ntx * wl.m)
                 let st = wl.run(P, cs: cs, ldp: wp, ho: ho, wo: wo, workspace: ws.winograd, output: O)
                 src = O; srcCS = st.channelStride; srcRS = st.rowStride; srcXS = 1
-            case .avx512:
-                let K = cin * k * k, N = (ho * wp + 31) / 32 * 32
+            case .vectorDirect:
+                let block = kernels == .avx512 ? 32 : avx2DirectConvBlock
+                let K = cin * k * k, N = (ho * wp + block - 1) / block * block
                 let O = ws.gemmOut.reserve(cout * N)
                 let offs = ws.offsets(K)
                 for c in 0..<cin { for r in 0..<k { for s in 0..<k { offs[(c * k + r) * k + s] = c * cs + r * wp + s } } }
                 // Feeding a channel-last (Winograd) layer: write channel-last, so its padding is a plain copy.
-                let nextChannelLast = n + 1 < layers.count && layers[n + 1].plan == .winograd512 && cout % 32 == 0
+                let nextChannelLast = n + 1 < layers.count && layers[n + 1].plan == .vectorWinograd
+                    && cout % VectorWinogradLayer.coutMultiple(kernels) == 0
                 pl.packed.withUnsafeBufferPointer { at in
-                    if nextChannelLast {
+                    switch (kernels, nextChannelLast) {
+                    case (.avx512, true):
                         avx512DirectConvChannelLast(m: cout, k: K, n: ho * wp, w: at.baseAddress!, base: P,
                                                     offsets: offs, c: O, ldc: cout)
-                    } else {
+                    case (.avx512, false):
                         avx512DirectConv(m: cout, k: K, n: N, at: at.baseAddress!, base: P, offsets: offs,
                                          c: O, ldc: N, accumulate: false)
+                    case (_, true):
+                        avx2DirectConvChannelLast(m: cout, k: K, n: ho * wp, w: at.baseAddress!, base: P,
+                                                  offsets: offs, c: O, ldc: cout)
+                    case (_, false):
+                        avx2DirectConv(m: cout, k: K, n: N, at: at.baseAddress!, base: P, offsets: offs,
+                                       c: O, ldc: N, accumulate: false)
                     }
                 }
                 if nextChannelLast { src = O; srcCS = 1; srcRS = wp * cout; srcXS = cout }

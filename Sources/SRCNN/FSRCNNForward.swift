@@ -1,6 +1,7 @@
 // FSRCNN's forward pass over LR rows: channel-last maps (channels padded to vectors of 8), kernels per family, rows threaded.
 import Dispatch
 import SRCNNKernelsAVX512
+import SRCNNKernelsAVX2
 
 extension FSRCNN {
     /// The forward pass on an LR Y plane (values 0...1): same result as `forwardReference` up to Float rounding,
@@ -109,7 +110,7 @@ extension FSRCNN {
             P = input
         }
         // Every float of `out` is written by the kernels.
-        let avx512 = CPUFeatures.bestKernels == .avx512
+        let family = CPUFeatures.bestKernels
         wt.withUnsafeBytes { wb in
             bias.withUnsafeBytes { bb in
                 slope.withUnsafeBytes { sb in
@@ -120,10 +121,14 @@ extension FSRCNN {
                     parallelRows(h, threads: threads) { part in
                         for y in part {
                             let src = P + y * wp * inStride, dst = O + y * w * V
-                            if avx512 {
+                            switch family {
+                            case .avx512:
                                 avx512FSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
                                                     src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
-                            } else {
+                            case .avx2:
+                                avx2FSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
+                                                  src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
+                            case .openblas:
                                 genericFSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
                                                      src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
                             }
@@ -161,9 +166,11 @@ extension FSRCNN {
         let jLow = taps.map { $0.0 }.min()!, jHigh = taps.map { $0.0 }.max()!
         let inner = min(w, max(0, jHigh))..<max(min(w, max(0, jHigh)), min(w, w + jLow))
         let ends = [0..<(s * inner.lowerBound), (s * inner.upperBound)..<W]
-        let avx512 = CPUFeatures.bestKernels == .avx512
-        let interior = avx512 ? avx512FSRCNNDeconvInterior : genericFSRCNNDeconvInterior
-        let edge = avx512 ? avx512FSRCNNDeconvRow : genericFSRCNNDeconvRow
+        let family = CPUFeatures.bestKernels
+        let interior = family == .avx512 ? avx512FSRCNNDeconvInterior
+            : family == .avx2 ? avx2FSRCNNDeconvInterior : genericFSRCNNDeconvInterior
+        let edge = family == .avx512 ? avx512FSRCNNDeconvRow
+            : family == .avx2 ? avx2FSRCNNDeconvRow : genericFSRCNNDeconvRow
         do {
             wt.withUnsafeBytes { wb in
                 out.withUnsafeMutableBufferPointer { ob in

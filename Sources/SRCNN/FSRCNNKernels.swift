@@ -1,6 +1,6 @@
 // FSRCNN's generic kernels (any CPU, plain SIMD without FMA): the body convolution over one output row and the
-// transposed convolution's rows; the AVX-512 family has the same functions (SRCNNKernelsAVX512/FSRCNN512.swift).
-import SRCNNKernelsAVX512
+// transposed convolution's rows; the AVX-512 and AVX2 families have the same functions (FSRCNN512.swift, FSRCNN256.swift).
+import SRCNNKernelCommon
 
 /// See `avx512FSRCNNConvRow`: the same sums in the same order, with separate multiplies and adds.
 func genericFSRCNNConvRow(n: Int, k: Int, cin: Int, csIn: Int, rowStride: Int, src: UnsafePointer<Float>,

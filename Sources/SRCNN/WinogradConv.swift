@@ -1,6 +1,7 @@
 // Winograd F(m x m, r x r) convolution of one layer: transforms in Swift, the α² small GEMMs in OpenBLAS.
 import CBLAS
 import SRCNNKernelsAVX512
+import SRCNNKernelsAVX2
 
 /// A conv layer prepared for Winograd: kernels pre-transformed (U = G g Gᵀ) once.
 struct WinogradLayer {
@@ -155,15 +156,22 @@ final class WinogradWorkspace {
     let v = ScratchBuffer(), h = ScratchBuffer(), q = ScratchBuffer(), mbuf = ScratchBuffer()
 }
 
-/// A conv layer for the AVX-512 Winograd path: channel-last input and output, Cin % 16 == 0, Cout % 32 == 0.
-struct Winograd512Layer {
+/// A conv layer for a vector family's Winograd path (AVX-512 or AVX2): channel-last input and output, Cin and
+/// Cout multiples of `cinMultiple` / `coutMultiple` (the family's vector width; the GEMM's column block).
+struct VectorWinogradLayer {
     let m: Int, r: Int, alpha: Int, cin: Int, cout: Int
+    let family: KernelFamily
     let bt: SparseRows, at: SparseRows
     let u: [Float]    // α² blocks of (Cin, Cout)
 
-    init(_ layer: ConvLayer, m: Int) {
+    static func cinMultiple(_ f: KernelFamily) -> Int { f == .avx512 ? 16 : 8 }
+    static func coutMultiple(_ f: KernelFamily) -> Int { f == .avx512 ? 32 : 16 }
+
+    init(_ layer: ConvLayer, m: Int, family: KernelFamily) {
+        precondition(family != .openblas, "the vector Winograd path needs a vector family")
         let w = WinogradMatrices(m: m, r: layer.kernel)
         self.m = m; r = layer.kernel; alpha = w.alpha; cin = layer.inChannels; cout = layer.outChannels
+        self.family = family
         bt = SparseRows(w.BT.flatMap { $0.map(Float.init) }, rows: w.alpha, cols: w.alpha)
         at = SparseRows(w.AT.flatMap { $0.map(Float.init) }, rows: m, cols: w.alpha)
         u = WinogradLayer.transformKernels(layer, w, channelLastInputs: true)
@@ -174,21 +182,37 @@ struct Winograd512Layer {
     func run(_ P: UnsafePointer<Float>, rowStride: Int, ho: Int, wo: Int, workspace ws: WinogradWorkspace,
              output: ScratchBuffer) -> (pointer: UnsafeMutablePointer<Float>, rowStride: Int) {
         let a = alpha, nty = (ho + m - 1) / m, ntx = (wo + m - 1) / m, T = nty * ntx
+        let wide = family == .avx512
         let V = ws.v.reserve(a * a * T * cin)
         let scratch = ws.q.reserve(a * a * 16)
-        avx512WinogradInput(alpha: a, m: m, bt: bt, cin: cin, P: P, rowStride: rowStride, nty: nty, ntx: ntx,
-                            V: V, scratch: scratch)
+        if wide {
+            avx512WinogradInput(alpha: a, m: m, bt: bt, cin: cin, P: P, rowStride: rowStride, nty: nty, ntx: ntx,
+                                V: V, scratch: scratch)
+        } else {
+            avx2WinogradInput(alpha: a, m: m, bt: bt, cin: cin, P: P, rowStride: rowStride, nty: nty, ntx: ntx,
+                              V: V, scratch: scratch)
+        }
         let M = ws.mbuf.reserve(a * a * T * cout)
         u.withUnsafeBufferPointer { up in
             for xi in 0..<(a * a) {
-                avx512GemmRowA(m: T, k: cin, n: cout, a: V + xi * T * cin, lda: cin,
-                               b: up.baseAddress! + xi * cin * cout, ldb: cout, c: M + xi * T * cout, ldc: cout)
+                if wide {
+                    avx512GemmRowA(m: T, k: cin, n: cout, a: V + xi * T * cin, lda: cin,
+                                   b: up.baseAddress! + xi * cin * cout, ldb: cout, c: M + xi * T * cout, ldc: cout)
+                } else {
+                    avx2GemmRowA(m: T, k: cin, n: cout, a: V + xi * T * cin, lda: cin,
+                                 b: up.baseAddress! + xi * cin * cout, ldb: cout, c: M + xi * T * cout, ldc: cout)
+                }
             }
         }
         let ldo = ntx * m * cout
         let O = output.reserve(nty * m * ldo)
-        avx512WinogradOutput(alpha: a, m: m, at: at, cout: cout, nty: nty, ntx: ntx, M: M, O: O,
-                             oRowStride: ldo, scratch: scratch)
+        if wide {
+            avx512WinogradOutput(alpha: a, m: m, at: at, cout: cout, nty: nty, ntx: ntx, M: M, O: O,
+                                 oRowStride: ldo, scratch: scratch)
+        } else {
+            avx2WinogradOutput(alpha: a, m: m, at: at, cout: cout, nty: nty, ntx: ntx, M: M, O: O,
+                               oRowStride: ldo, scratch: scratch)
+        }
         return (O, ldo)
     }
 }

@@ -3,8 +3,9 @@ import FoundationEssentials
 import SRCNN
 
 public enum HostEnvironment {
-    /// `SRCNN_KERNELS=avx512|openblas` forces a kernel family (unset or empty: the best this CPU runs).
-    /// Returns a one-line warning for an unknown name (the automatic choice is kept), else nil.
+    /// `SRCNN_KERNELS=avx512|avx2|openblas` forces a kernel family (unset or empty: the best this CPU runs).
+    /// Returns a one-line warning for an unknown name or a family this CPU cannot run (the automatic choice is
+    /// kept), else nil.
     @discardableResult
     public static func applyKernelChoice() -> String? {
         guard let name = ProcessInfo.processInfo.environment["SRCNN_KERNELS"], !name.isEmpty else {
@@ -17,6 +18,9 @@ public enum HostEnvironment {
             return "SRCNN_KERNELS=\(name) is not a kernel family (\(known)); choosing automatically"
         }
         CPUFeatures.force(family)
+        guard CPUFeatures.supports(family) else {
+            return "SRCNN_KERNELS=\(name): this CPU does not run the \(name) kernels; using \(CPUFeatures.bestKernels.rawValue)"
+        }
         return nil
     }
 

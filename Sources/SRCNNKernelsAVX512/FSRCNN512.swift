@@ -1,7 +1,6 @@
 // FSRCNN's kernels for AVX-512 CPUs (512- and 256-bit vectors with FMA): the body convolution over one output row and
 // the transposed convolution's dot products. The engine's generic copies (FSRCNNKernels.swift) are the reference.
 
-public typealias V8 = SIMD8<Float>
 
 /// One output row of a body layer, channel-last: for pixel x < n, out[x*V ..< x*V+V] = PReLU(bias + the sum over
 /// taps (r, q) < k and input channels c < cin of src[r*rowStride + (x+q)*csIn + c] * weights[((r*k+q)*cin+c)*V ...]).

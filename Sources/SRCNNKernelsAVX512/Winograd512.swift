@@ -1,24 +1,5 @@
 // AVX-512 Winograd F(m x m, r x r) pieces on channel-last data: input transform, tile GEMMs, output transform.
-
-/// Nonzero taps of a transform matrix row, so the transforms skip Winograd's many zero coefficients.
-public struct SparseRows: @unchecked Sendable {
-    public let rows: Int
-    public let start: [Int]      // rows + 1 entries into index/coef
-    public let index: [Int]
-    public let coef: [Float]
-
-    /// `matrix` is rows x cols, row-major.
-    public init(_ matrix: [Float], rows: Int, cols: Int) {
-        var start = [0], index: [Int] = [], coef: [Float] = []
-        for i in 0..<rows {
-            for j in 0..<cols where matrix[i * cols + j] != 0 {
-                index.append(j); coef.append(matrix[i * cols + j])
-            }
-            start.append(index.count)
-        }
-        self.rows = rows; self.start = start; self.index = index; self.coef = coef
-    }
-}
+@_exported import SRCNNKernelCommon
 
 /// V[ξ][t][c] = (Bᵀ d_t B)[ξ] for every tile t = ty·ntx + tx and channel c (cin a multiple of 16).
 /// `P` is channel-last: pixel (y, x) channel c at P[y·rowStride + x·cin + c]. `scratch`: α·α·16 floats.

@@ -219,7 +219,9 @@ struct Train: ParsableCommand {
 
     func runBench() throws {
         print("training speed (forward + backward + Adam step, batch \(batch ?? 64), \(threads) worker thread(s) x \(blasThreads) OpenBLAS thread(s), micro-batch \(micro ?? 1) (OpenBLAS only); median of 10 steps)")
-        print("kernels: \(CPUFeatures.bestKernels.rawValue) (SRCNN_KERNELS=openblas|avx512 to choose)")
+        // The trainer has AVX-512 and OpenBLAS kernels; other families train on OpenBLAS (each row says which ran).
+        print("kernels: \(CPUFeatures.bestKernels.rawValue) (SRCNN_KERNELS=avx512|avx2|openblas to choose; "
+              + "the trainer runs avx512 or else openblas)")
         // Valid convolutions: 32 -> 18 for 9-3-5 and 33 -> 17 for 9-5-5 (33 -> 21 is 9-1-5); the rows with
         // 34 and 37 give the 20 and 21 pixel labels of padded set-ups, for comparisons by output size.
         let cases: [(String, [Int], [Int], Int)] = [("seed 9-3-5 (128/64)", [9, 3, 5], [128, 64], 32),

@@ -29,12 +29,14 @@ final class ForwardTests: XCTestCase {
                     .forward(img, options: ForwardOptions(tileSize: 1000, threads: 1))
                 XCTAssertLessThanOrEqual(fast.maxAbsDifference(ref), 1e-5, "\(ks) limit \(limit)")
             }
-            if CPUFeatures.hasAVX512 {
-                let fast = try PackedNetwork(net, winogradTiles: [:], kernels: .avx512)
+            for kf in [KernelFamily.avx512, .avx2] {
+                guard CPUFeatures.supports(kf) else {
+                    print("SKIP: this CPU does not run the \(kf) kernels; they are not tested here")
+                    continue
+                }
+                let fast = try PackedNetwork(net, winogradTiles: [:], kernels: kf)
                     .forward(img, options: ForwardOptions(tileSize: 1000, threads: 1))
-                XCTAssertLessThanOrEqual(fast.maxAbsDifference(ref), 1e-5, "\(ks) avx512")
-            } else {
-                print("SKIP: this CPU has no AVX-512; the AVX-512 kernels are not tested here")
+                XCTAssertLessThanOrEqual(fast.maxAbsDifference(ref), 1e-5, "\(ks) \(kf)")
             }
         }
     }
@@ -47,7 +49,7 @@ final class ForwardTests: XCTestCase {
                 let img = randomPlane(width: w, height: h, seed: 4)
                 let ref = net.forwardReference(img)
                 for m in [2, 3, 4] {
-                    for kf in KernelFamily.allCases where kf != .avx512 || CPUFeatures.hasAVX512 {
+                    for kf in KernelFamily.allCases where CPUFeatures.supports(kf) {
                         let fast = try PackedNetwork(net, winogradTiles: [3: m, 5: m], winogradMinInputs: 1, kernels: kf)
                             .forward(img, options: ForwardOptions(tileSize: 16, threads: 2))
                         XCTAssertLessThanOrEqual(fast.maxAbsDifference(ref), 1e-5, "\(ks) \(w)x\(h) F(\(m)) \(kf)")
@@ -58,7 +60,7 @@ final class ForwardTests: XCTestCase {
     }
 
     func testTilesAreSeamless() throws {
-        for kf in KernelFamily.allCases where kf != .avx512 || CPUFeatures.hasAVX512 {
+        for kf in KernelFamily.allCases where CPUFeatures.supports(kf) {
             // 32/32 filters: conv2 takes the AVX-512 Winograd path where the CPU has it.
             for (ks, fs) in [([9, 5, 5], [16, 8]), ([9, 5, 5], [32, 32]), ([9, 3, 5], [16, 32])] {
                 try checkSeamless(randomNetwork(ks, fs, seed: 11), kf)
