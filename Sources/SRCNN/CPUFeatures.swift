@@ -26,8 +26,8 @@ public enum CPUFeatures {
         }
     }
 
-    /// The families this CPU runs, best first.
-    public static var supportedFamilies: [KernelFamily] { KernelFamily.allCases.filter(supports) }
+    /// The families this CPU runs, best first (the CPU does not change while we run: checked once).
+    public static let supportedFamilies: [KernelFamily] = KernelFamily.allCases.filter(supports)
 
     private static let forced = Mutex<KernelFamily?>(nil)
 

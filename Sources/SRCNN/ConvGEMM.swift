@@ -216,7 +216,7 @@ extension PackedNetwork {
                 let st = wl.run(P, cs: cs, ldp: wp, ho: ho, wo: wo, workspace: ws.winograd, output: O)
                 src = O; srcCS = st.channelStride; srcRS = st.rowStride; srcXS = 1
             case .vectorDirect:
-                let block = kernels == .avx512 ? 32 : avx2DirectConvBlock
+                let block = kernels == .avx512 ? avx512DirectConvBlock : avx2DirectConvBlock
                 let K = cin * k * k, N = (ho * wp + block - 1) / block * block
                 let O = ws.gemmOut.reserve(cout * N)
                 let offs = ws.offsets(K)

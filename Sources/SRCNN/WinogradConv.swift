@@ -182,37 +182,27 @@ struct VectorWinogradLayer {
     func run(_ P: UnsafePointer<Float>, rowStride: Int, ho: Int, wo: Int, workspace ws: WinogradWorkspace,
              output: ScratchBuffer) -> (pointer: UnsafeMutablePointer<Float>, rowStride: Int) {
         let a = alpha, nty = (ho + m - 1) / m, ntx = (wo + m - 1) / m, T = nty * ntx
+        // The family's three pieces (same signatures in both families; called without labels below).
         let wide = family == .avx512
+        let input = wide ? avx512WinogradInput : avx2WinogradInput
+        let gemm = wide ? avx512GemmRowA : avx2GemmRowA
+        let transformOut = wide ? avx512WinogradOutput : avx2WinogradOutput
         let V = ws.v.reserve(a * a * T * cin)
         let scratch = ws.q.reserve(a * a * 16)
-        if wide {
-            avx512WinogradInput(alpha: a, m: m, bt: bt, cin: cin, P: P, rowStride: rowStride, nty: nty, ntx: ntx,
-                                V: V, scratch: scratch)
-        } else {
-            avx2WinogradInput(alpha: a, m: m, bt: bt, cin: cin, P: P, rowStride: rowStride, nty: nty, ntx: ntx,
-                              V: V, scratch: scratch)
-        }
+        // (alpha, m, bt, cin, P, rowStride, nty, ntx, V, scratch)
+        input(a, m, bt, cin, P, rowStride, nty, ntx, V, scratch)
         let M = ws.mbuf.reserve(a * a * T * cout)
         u.withUnsafeBufferPointer { up in
             for xi in 0..<(a * a) {
-                if wide {
-                    avx512GemmRowA(m: T, k: cin, n: cout, a: V + xi * T * cin, lda: cin,
-                                   b: up.baseAddress! + xi * cin * cout, ldb: cout, c: M + xi * T * cout, ldc: cout)
-                } else {
-                    avx2GemmRowA(m: T, k: cin, n: cout, a: V + xi * T * cin, lda: cin,
-                                 b: up.baseAddress! + xi * cin * cout, ldb: cout, c: M + xi * T * cout, ldc: cout)
-                }
+                // (m, k, n, a, lda, b, ldb, c, ldc)
+                gemm(T, cin, cout, V + xi * T * cin, cin, up.baseAddress! + xi * cin * cout, cout,
+                     M + xi * T * cout, cout)
             }
         }
         let ldo = ntx * m * cout
         let O = output.reserve(nty * m * ldo)
-        if wide {
-            avx512WinogradOutput(alpha: a, m: m, at: at, cout: cout, nty: nty, ntx: ntx, M: M, O: O,
-                                 oRowStride: ldo, scratch: scratch)
-        } else {
-            avx2WinogradOutput(alpha: a, m: m, at: at, cout: cout, nty: nty, ntx: ntx, M: M, O: O,
-                               oRowStride: ldo, scratch: scratch)
-        }
+        // (alpha, m, at, cout, nty, ntx, M, O, oRowStride, scratch)
+        transformOut(a, m, at, cout, nty, ntx, M, O, ldo, scratch)
         return (O, ldo)
     }
 }

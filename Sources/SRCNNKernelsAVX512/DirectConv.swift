@@ -5,6 +5,9 @@
 @inline(__always) func load(_ p: UnsafePointer<Float>) -> V16 { UnsafeRawPointer(p).loadUnaligned(as: V16.self) }
 @inline(__always) func store(_ v: V16, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V16.self) }
 
+/// The pixel block of `avx512DirectConv`: N must be a multiple of it.
+public let avx512DirectConvBlock = 32
+
 /// C[o][j] (+)= Σ_kk AT[kk][o] · base[offsets[kk] + j] for o < m, j < n (n a multiple of 32).
 /// `AT` is the weight matrix transposed (K x M, row kk holds the M weights of input row kk).
 /// `base + offsets[kk]` is row kk of the implicit B matrix: a shifted view of the padded input, read without copying.
