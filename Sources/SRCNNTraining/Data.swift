@@ -10,8 +10,11 @@ public struct PatchSettings: Codable, Equatable, Sendable {
     public var flips: Bool = false
     /// Augment with extra bicubic-downscaled copies of each HR image, e.g. [0.9, 0.8, 0.7, 0.6].
     public var downscales: [Double] = []
-    public init(size: Int, stride: Int, flips: Bool = false, downscales: [Double] = []) {
+    /// Photo degradations of the LR input (nil: the clean benchmark degradation only).
+    public var degradation: Degradation?
+    public init(size: Int, stride: Int, flips: Bool = false, downscales: [Double] = [], degradation: Degradation? = nil) {
         self.size = size; self.stride = stride; self.flips = flips; self.downscales = downscales
+        self.degradation = degradation
     }
 }
 
@@ -56,19 +59,65 @@ public struct PatchSet: Sendable {
             let hr = base.modcrop(g.scale)
             let lw = hr.width / g.scale, lh = hr.height / g.scale
             guard lw >= size, lh >= size else { continue }
-            let lr = Resize.bicubic(hr, width: lw, height: lh)
-            for y in Swift.stride(from: 0, through: lh - size, by: settings.stride) {
-                for x in Swift.stride(from: 0, through: lw - size, by: settings.stride) {
-                    for r in 0..<size {
-                        let o = (y + r) * lw + x
-                        inputs.append(contentsOf: lr.data[o..<(o + size)])
+            addLowResolutionPair(hr: hr, lr: Resize.bicubic(hr, width: lw, height: lh), geometry: g, stride: settings.stride)
+        }
+    }
+
+    /// The patches of one modcropped HR luma plane and its LR plane (1/scale of its size) for FSRCNN.
+    mutating func addLowResolutionPair(hr: Plane, lr: Plane, geometry g: FSRCNNGeometry, stride: Int) {
+        let lw = lr.width, lh = lr.height
+        guard lw >= size, lh >= size else { return }
+        for y in Swift.stride(from: 0, through: lh - size, by: stride) {
+            for x in Swift.stride(from: 0, through: lw - size, by: stride) {
+                for r in 0..<size {
+                    let o = (y + r) * lw + x
+                    inputs.append(contentsOf: lr.data[o..<(o + size)])
+                }
+                let Y = y * g.scale + g.storedStart, X = x * g.scale + g.storedStart
+                for r in 0..<storedSide {
+                    let o = (Y + r) * hr.width + X
+                    labels.append(contentsOf: hr.data[o..<(o + storedSide)])
+                }
+                count += 1
+            }
+        }
+    }
+
+    /// Adds one HR image under `settings.degradation` (SRCNN with `geometry` nil, else FSRCNN): `planes` are its
+    /// colour planes (1 grey or 3 R'G'B', 0...1, alpha dropped), `image` its index in the data set (with `seed`, it
+    /// keys each copy's draw). Copies: the image and its downscales, for SRCNN also each of the 8 flips (FSRCNN flips
+    /// at gather time); each gets `copies` LR versions. The labels are the clean HR luma, as `add`/`addLowResolution`.
+    public mutating func addDegraded(planes: [Plane], scale: Int, settings: PatchSettings, geometry g: FSRCNNGeometry?,
+                                     image: Int, seed: UInt64, codec: JPEGCodec) throws {
+        guard let deg = settings.degradation else { preconditionFailure("addDegraded without a degradation") }
+        let colour = planes.count >= 3 ? Array(planes[0..<3]) : [planes[0]]
+        let luma = BenchmarkProtocol.hrLuma(planes)
+        var bases: [(luma: Plane, colour: [Plane])] = [(luma, colour)]
+        let minSide = g == nil ? size : size * scale
+        for f in settings.downscales where f > 0 && f < 1 {
+            let w = Int((Double(luma.width) * f).rounded()), h = Int((Double(luma.height) * f).rounded())
+            if w >= minSide, h >= minSide {
+                bases.append((Resize.bicubic(luma, width: w, height: h),
+                              colour.map { Resize.bicubic($0, width: w, height: h) }))
+            }
+        }
+        for (b, base) in bases.enumerated() {
+            for t in 0..<(settings.flips && g == nil ? 8 : 1) {
+                let y = t == 0 ? base.luma : PatchSet.transform(base.luma, t)
+                guard y.width >= minSide, y.height >= minSide, y.width >= 2 * scale, y.height >= 2 * scale else { continue }
+                let hr = y.modcrop(scale)
+                let hrColour = base.colour.map { (t == 0 ? $0 : PatchSet.transform($0, t)).modcrop(scale) }
+                for c in 0..<deg.copies {
+                    let key = UInt64(image) << 16 | UInt64(b) << 8 | UInt64(t) << 4 | UInt64(c)
+                    let lr = try deg.lowResolutionLuma(hrLuma: hr, hrPlanes: hrColour, scale: scale,
+                                                       draw: deg.draw(seed: seed, key: key), key: key, seed: seed,
+                                                       codec: codec)
+                    if let g {
+                        addLowResolutionPair(hr: hr, lr: lr, geometry: g, stride: settings.stride)
+                    } else {
+                        addPatches(input: Resize.bicubic(lr, width: hr.width, height: hr.height), label: hr,
+                                   stride: settings.stride)
                     }
-                    let Y = y * g.scale + g.storedStart, X = x * g.scale + g.storedStart
-                    for r in 0..<storedSide {
-                        let o = (Y + r) * hr.width + X
-                        labels.append(contentsOf: hr.data[o..<(o + storedSide)])
-                    }
-                    count += 1
                 }
             }
         }
@@ -178,6 +227,18 @@ public struct ValidationImage: Sendable {
         self.name = name
         hr = hrLuma.modcrop(scale)
         lr = Resize.bicubic(hr, width: hr.width / scale, height: hr.height / scale)
+        bicubic = Resize.bicubic(lr, width: hr.width, height: hr.height)
+    }
+
+    /// A photo run's validation image: the LR is JPEG-compressed at `degradation.validationQuality` (no noise,
+    /// no draw), so the best epoch is the one that serves compressed inputs best.
+    public init(name: String, planes: [Plane], scale: Int, degradation: Degradation, codec: JPEGCodec) throws {
+        self.name = name
+        hr = BenchmarkProtocol.hrLuma(planes).modcrop(scale)
+        let colour = (planes.count >= 3 ? Array(planes[0..<3]) : [planes[0]]).map { $0.modcrop(scale) }
+        let d = Degradation.Draw(clean: false, sigma: 0, quality: degradation.validationQuality)
+        lr = try degradation.lowResolutionLuma(hrLuma: hr, hrPlanes: colour, scale: scale, draw: d, key: 0, seed: 0,
+                                               codec: codec)
         bicubic = Resize.bicubic(lr, width: hr.width, height: hr.height)
     }
 }

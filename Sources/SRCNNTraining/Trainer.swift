@@ -92,6 +92,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             d("architecture", arch.name, other.arch.name), d("scale", scale, other.scale),
             d("patch size", patches.size, other.patches.size), d("patch stride", patches.stride, other.patches.stride),
             d("flips", patches.flips, other.patches.flips), d("downscales", patches.downscales, other.patches.downscales),
+            d("degradation", patches.degradation?.description ?? "none", other.patches.degradation?.description ?? "none"),
             d("batch", batch, other.batch), d("optimizer", optimizer.description, other.optimizer.description),
             d("seed", seed, other.seed), d("data set", dataset, other.dataset),
             d("steps per epoch", spe, ospe), d("micro-batch", micro, other.micro),
@@ -232,6 +233,7 @@ public final class Trainer {
             "label_size": String(model.labelSide),
             "augmentation": (config.patches.flips ? "8 flips/rotations" : "none")
                 + (config.patches.downscales.isEmpty ? "" : ", downscales \(config.patches.downscales)"),
+            "degradation": config.patches.degradation.map { "LR input: \($0)" } ?? "none (clean MATLAB-bicubic LR)",
             "batch": String(config.batch),
             "optimizer": config.optimizer.description,
             "seed": String(config.seed),

@@ -21,6 +21,7 @@ extension TrainConfig {
         guard patches.downscales.count <= 16, patches.downscales.allSatisfy({ $0 > 0 && $0 < 1 }) else {
             throw bad("downscales must be factors between 0 and 1 (exclusive), got \(patches.downscales)")
         }
+        try patches.degradation?.validate()
         guard (1...65_536).contains(batch) else { throw bad("batch must be 1 to 65536, got \(batch)") }
         guard (0...10_000_000).contains(epochs) else { throw bad("epochs must be 0 to 10000000, got \(epochs)") }
         if let s = stepsPerEpoch, !(1...1_000_000_000).contains(s) {

@@ -27,6 +27,12 @@ struct Train: ParsableCommand {
     @Option(help: "Patch stride (paper 14, seed 16).") var stride: Int?
     @Flag(help: "Augment with the 8 flips/rotations.") var flips = false
     @Option(help: "Augment with downscaled copies, e.g. 0.9,0.8,0.7,0.6.") var downscales: String?
+    @Option(help: "Photo weights: re-encode each training copy's LR as a JPEG at a quality drawn from this range (4:2:0), e.g. 30-95.")
+    var jpeg: String?
+    @Option(help: "Photo weights: add Gaussian noise to the LR before the JPEG, sigma (8-bit levels) drawn from this range, e.g. 0-4.")
+    var noise: String?
+    @Option(help: "With --jpeg/--noise: the share of copies left clean (default 0.25).") var clean: Double?
+    @Option(help: "With --jpeg/--noise: LR versions per copy, each with its own draw (default 1).") var degradeCopies: Int?
     @Option(help: "Patches per step.") var batch: Int?
     @Option(help: "Epochs (total, counting epochs already done when resuming).") var epochs: Int?
     @Option(help: "Steps per epoch (default: one pass over the patches).") var stepsPerEpoch: Int?
@@ -127,8 +133,14 @@ struct Train: ParsableCommand {
                 ?? PatchSet(size: config.patches.size, border: config.arch.border)
             var files = try ImageFolders.list(dataDir), valFiles: [String] = []
             if config.validation == Train.holdout { (files, valFiles) = ImageFolders.holdOut(files) }
-            for f in files {
+            let codec: JPEGCodec = { try JPEGRoundTrip.apply($0, quality: $1) }
+            for (index, f) in files.enumerated() {
                 let img = try ImageFile.load(f)
+                if config.patches.degradation != nil {
+                    try set.addDegraded(planes: img.planes, scale: config.scale, settings: config.patches,
+                                        geometry: geometry, image: index, seed: config.seed, codec: codec)
+                    continue
+                }
                 let y = BenchmarkProtocol.hrLuma(img.planes)
                 if let geometry {
                     set.addLowResolution(hrLuma: y, geometry: geometry, settings: config.patches)
@@ -143,11 +155,18 @@ struct Train: ParsableCommand {
             if let vdir = config.validation, !vdir.isEmpty {
                 if vdir != Train.holdout { valFiles = try ImageFolders.list(vdir) }
                 for f in valFiles {
-                    let img = try ImageFile.load(f)
-                    valImages.append(ValidationImage(name: URL(fileURLWithPath: f).lastPathComponent,
-                                                     hrLuma: BenchmarkProtocol.hrLuma(img.planes), scale: config.scale))
+                    let img = try ImageFile.load(f), name = URL(fileURLWithPath: f).lastPathComponent
+                    if let deg = config.patches.degradation {
+                        valImages.append(try ValidationImage(name: name, planes: img.planes, scale: config.scale,
+                                                             degradation: deg, codec: codec))
+                    } else {
+                        valImages.append(ValidationImage(name: name, hrLuma: BenchmarkProtocol.hrLuma(img.planes),
+                                                         scale: config.scale))
+                    }
                 }
-                print("validation: \(valImages.count) images from \(vdir == Train.holdout ? "\(dataDir) (\(vdir))" : vdir)")
+                let valLR = config.patches.degradation.map { d in
+                    d.validationQuality.map { ", LR as JPEG quality \($0)" } ?? ", LR in 8 bits" } ?? ""
+                print("validation: \(valImages.count) images from \(vdir == Train.holdout ? "\(dataDir) (\(vdir))" : vdir)\(valLR)")
             }
             var initial: [Float]? = nil
             if let i = self.`init`, resume == nil {
@@ -195,6 +214,27 @@ struct Train: ParsableCommand {
             c.patches.downscales = try downscales.split(separator: ",").map {
                 guard let v = Double($0), v > 0, v < 1 else { throw ValidationError("--downscales wants factors in (0, 1)") }; return v
             }
+        }
+        if jpeg != nil || noise != nil || clean != nil || degradeCopies != nil {
+            var d = c.patches.degradation ?? Degradation(clean: 0.25)
+            func range(_ text: String, _ name: String) throws -> ClosedRange<Double> {
+                let parts = text.split(separator: "-").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                guard (1...2).contains(parts.count), let lo = parts.first!, let hi = parts.last!, lo <= hi else {
+                    throw ValidationError("--\(name) wants a range such as 30-95 (or one value)")
+                }
+                return lo...hi
+            }
+            if let jpeg {
+                let r = try range(jpeg, "jpeg")
+                guard r.lowerBound == r.lowerBound.rounded(), r.upperBound == r.upperBound.rounded() else {
+                    throw ValidationError("--jpeg wants whole qualities, e.g. 30-95")
+                }
+                d.jpeg = Int(r.lowerBound)...Int(r.upperBound)
+            }
+            if let noise { d.noise = try range(noise, "noise") }
+            if let clean { d.clean = clean }
+            if let degradeCopies { d.copies = degradeCopies }
+            c.patches.degradation = d
         }
         if let batch { guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }; c.batch = batch }
         if let epochs { c.epochs = epochs }

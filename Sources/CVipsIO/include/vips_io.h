@@ -102,6 +102,11 @@ int srcnn_vips_write(const char *path, const char *format_path, int width, int h
 /// 1 if `path`'s extension has a saver here (.png .jpg .jpeg .tif .tiff .webp), else 0.
 int srcnn_vips_can_save(const char *path);
 
+/// Encodes `src` (interleaved 8-bit, 1 or 3 bands, `width` x `height`) as a JPEG at `quality` (1...100, 4:2:0 chroma,
+/// libjpeg's defaults, in memory) and decodes it into `dst` (same layout). For the trainer's photo degradations.
+int srcnn_vips_jpeg_roundtrip(const unsigned char *src, int width, int height, int bands, int quality,
+                              unsigned char *dst, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif
