@@ -123,6 +123,21 @@ static inline unsigned short to_u16(float v) {
     return (unsigned short)(int)((double)v * 65535.0 + 0.5);
 }
 
+// One row of `n` pixels to 8 bits, as to_u8 sample by sample, in a loop the compiler vectorises (the switch per
+// sample below cost 7 % of a 54 MP FSRCNN upscale).
+static void row_to_u8(const float *src, int channels, int bands, int n, VipsPel *dst) {
+    if (channels == bands) {
+        for (size_t i = 0, m = (size_t)n * (size_t)bands; i < m; i++) {
+            float v = src[i];
+            double d = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+            dst[i] = (unsigned char)(int)(d * 255.0 + 0.5);
+        }
+        return;
+    }
+    for (int x = 0; x < n; x++, src += channels)
+        for (int c = 0; c < bands; c++) *dst++ = to_u8(src[c]);
+}
+
 static int generate_rows(VipsRegion *region, void *seq, void *a, void *b, gboolean *stop) {
     (void)seq, (void)b, (void)stop;
     row_source *s = a;
@@ -135,6 +150,7 @@ static int generate_rows(VipsRegion *region, void *seq, void *a, void *b, gboole
             const float *src = s->cache + (size_t)(r->top + i - s->cache_y0) * row_values
                                + (size_t)r->left * (size_t)s->channels;
             VipsPel *dst = VIPS_REGION_ADDR(region, r->left, r->top + i);
+            if (s->format == VIPS_FORMAT_UCHAR) { row_to_u8(src, s->channels, s->bands, r->width, dst); continue; }
             for (int x = 0; x < r->width; x++, src += s->channels) {
                 for (int c = 0; c < s->bands; c++) {
                     switch (s->format) {
