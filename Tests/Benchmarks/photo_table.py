@@ -4,7 +4,7 @@ saved as JPEG at each quality with libjpeg's defaults (Pillow, 4:2:0) -> `srcnn 
 `srref.py eval --sr-dir --protocol png` against the HR (Y-PSNR / SSIM, `scale` pixels shaved). The bicubic column
 is srref's MATLAB bicubic of the same JPEG LR, rounded to 8 bits (for the PNG row, srref eval's own bicubic).
 
-    VENV/bin/python Tests/Benchmarks/photo_table.py [--srcnn BIN] [--sets Set14,B100] [--scales 2,3]
+    VENV/bin/python Tests/Benchmarks/photo_table.py [--srcnn BIN] [--sets Set14,B100 (names in ../shared/data or folders)] [--scales 2,3]
         [--qualities png,50,75,90] [--model NAME=ARGS ...] [--json out.json]
 
 --model NAME=ARGS adds a column whose `srcnn upscale` arguments are ARGS, {s} replaced by the scale, e.g.
@@ -44,7 +44,8 @@ def main():
     rows, t0 = [], time.time()
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.sets.split(","):
-            hr = os.path.join(SHARED, "data", name)
+            hr = name if os.path.isdir(name) else os.path.join(SHARED, "data", name)
+            name = os.path.basename(os.path.normpath(name))
             if not os.path.isdir(hr):
                 sys.exit(f"missing {hr}")
             for s in map(int, args.scales.split(",")):
