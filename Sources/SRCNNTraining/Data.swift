@@ -12,6 +12,9 @@ public struct PatchSettings: Codable, Equatable, Sendable {
     public var downscales: [Double] = []
     /// Photo degradations of the LR input (nil: the clean benchmark degradation only).
     public var degradation: Degradation?
+    /// SRCNN: store each patch once and apply a flip/rotation as it is drawn (as FSRCNN always does), instead of
+    /// storing the 8 flipped images' patches: 1/8 of the memory, so downscaled copies fit. nil: stored flips.
+    public var flipsAtGather: Bool?
     public init(size: Int, stride: Int, flips: Bool = false, downscales: [Double] = [], degradation: Degradation? = nil) {
         self.size = size; self.stride = stride; self.flips = flips; self.downscales = downscales
         self.degradation = degradation
@@ -34,9 +37,11 @@ public struct PatchSet: Sendable {
     public private(set) var labels: [Float] = []
     public private(set) var count = 0
 
-    public init(size: Int, border: Int) {
+    /// An SRCNN set; with `flipsOnGather` each patch is stored once and flipped as it is drawn (the label, the
+    /// centre crop of the input window, turns with it).
+    public init(size: Int, border: Int, flipsOnGather: Bool = false) {
         self.size = size; self.labelSide = size - 2 * border
-        storedSide = labelSide; labelOffset = 0; flipsOnGather = false
+        storedSide = labelSide; labelOffset = 0; self.flipsOnGather = flipsOnGather
     }
 
     /// An FSRCNN set: LR patches of `geometry.lrPatch`, labels as the geometry says.
@@ -102,7 +107,7 @@ public struct PatchSet: Sendable {
             }
         }
         for (b, base) in bases.enumerated() {
-            for t in 0..<(settings.flips && g == nil ? 8 : 1) {
+            for t in 0..<(settings.flips && !flipsOnGather ? 8 : 1) {
                 let y = t == 0 ? base.luma : PatchSet.transform(base.luma, t)
                 guard y.width >= minSide, y.height >= minSide, y.width >= 2 * scale, y.height >= 2 * scale else { continue }
                 let hr = y.modcrop(scale)
@@ -149,7 +154,7 @@ public struct PatchSet: Sendable {
             if w >= size, h >= size { bases.append(Resize.bicubic(hrLuma, width: w, height: h)) }
         }
         for base in bases {
-            for t in 0..<(settings.flips ? 8 : 1) {
+            for t in 0..<(settings.flips && !flipsOnGather ? 8 : 1) {
                 let img = t == 0 ? base : PatchSet.transform(base, t)
                 // Images smaller than a patch (after modcrop) give no patches.
                 guard img.width >= size, img.height >= size, img.width >= 2 * scale, img.height >= 2 * scale else { continue }

@@ -92,6 +92,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
             d("architecture", arch.name, other.arch.name), d("scale", scale, other.scale),
             d("patch size", patches.size, other.patches.size), d("patch stride", patches.stride, other.patches.stride),
             d("flips", patches.flips, other.patches.flips), d("downscales", patches.downscales, other.patches.downscales),
+            d("flips at gather time", patches.flipsAtGather ?? false, other.patches.flipsAtGather ?? false),
             d("degradation", patches.degradation?.description ?? "none", other.patches.degradation?.description ?? "none"),
             d("batch", batch, other.batch), d("optimizer", optimizer.description, other.optimizer.description),
             d("seed", seed, other.seed), d("data set", dataset, other.dataset),
@@ -232,6 +233,7 @@ public final class Trainer {
             "patch_stride": String(config.patches.stride),
             "label_size": String(model.labelSide),
             "augmentation": (config.patches.flips ? "8 flips/rotations" : "none")
+                + (config.patches.flips && config.patches.flipsAtGather == true ? " (drawn per patch)" : "")
                 + (config.patches.downscales.isEmpty ? "" : ", downscales \(config.patches.downscales)"),
             "degradation": config.patches.degradation.map { "LR input: \($0)" } ?? "none (clean MATLAB-bicubic LR)",
             "batch": String(config.batch),

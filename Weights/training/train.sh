@@ -19,6 +19,8 @@
 #                        copy re-encoded as a JPEG of quality 30-95 (4:2:0) after Gaussian noise of sigma 0-3 levels,
 #                        25 % of copies left clean; validated on val10's LR as JPEG quality 62. FSRCNN Adam 1e-4
 #                        (5,000 steps an epoch), SRCNN as its 291 runs
+#         srcnn-x3-291-ds  from srcnn-x3-291's best weights with the 0.9-0.6 downscaled copies too (3.3x the distinct
+#                        patches; they fit because the flips are drawn per patch, --flips-at-gather), lr 5e-5 (last 5e-6)
 #         fsrcnn-x3-photo-b  the same as fsrcnn-x3-photo with milder grain and more clean copies (noise 0-1.5,
 #                        40 % clean): which of the two keeps clean inputs within 0.2 dB, judged on val10 only
 #         srcnn-x2-291-lr5  stage 2: from srcnn-x2-291's best weights (val10 flat for 8 epochs) with lr 2e-5 (last 2e-6)
@@ -28,7 +30,7 @@
 # symlinks into ../shared/data, made here; the checkpoint records these paths, so they are fixed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUN=${1:?usage: Weights/training/train.sh RUN [THREADS]  (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b)}
+RUN=${1:?usage: Weights/training/train.sh RUN [THREADS]  (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, srcnn-x3-291-ds)}
 THREADS=${2:-1}
 DATA=/work/train/data
 SHARED=$(cd .. && pwd)/shared/data
@@ -67,6 +69,10 @@ case "$RUN" in
     S=${RUN#fsrcnn-x}; S=${S%-photo}
     START=(--family fsrcnn --scale "$S" --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 60
            --jpeg 30-95 --noise 0-3 --clean 0.25 --init "Weights/fsrcnn-x$S.safetensors" --lr 1e-4 --lr-last 1e-4) ;;
+  srcnn-x3-291-ds)
+    START=(--family srcnn --layers 9-5-5 --filters 64,32 --patch 33 --stride 14 --batch 64 --optimizer adam
+           --scale 3 --flips --flips-at-gather --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 100
+           --init "$W/srcnn-x3-291.safetensors" --lr 5e-5 --lr-last 5e-6) ;;
   fsrcnn-x3-photo-b)
     START=(--family fsrcnn --scale 3 --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 60
            --jpeg 30-95 --noise 0-1.5 --clean 0.4 --init Weights/fsrcnn-x3.safetensors --lr 1e-4 --lr-last 1e-4) ;;
@@ -75,7 +81,7 @@ case "$RUN" in
     START=(--family srcnn --layers 9-5-5 --filters 64,32 --patch 33 --stride 14 --batch 64 --optimizer adam
            --scale "$S" --flips --steps-per-epoch 5000 --epochs 100 --jpeg 30-95 --noise 0-3 --clean 0.25
            --init "Weights/srcnn-x$S.safetensors" --lr 1e-4 --lr-last 1e-5) ;;
-  *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b)" >&2
+  *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, srcnn-x3-291-ds)" >&2
      exit 2 ;;
 esac
 if [ -f "$W/$RUN.ckpt" ]; then
