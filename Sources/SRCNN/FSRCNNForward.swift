@@ -1,15 +1,16 @@
-// FSRCNN's forward pass over LR rows: channel-last maps (channels padded to vectors of 8), kernels per family, rows threaded.
+// FSRCNN's forward pass over LR rows: weights packed once per kernel family, channel-last maps (channels padded to
+// vectors of 8), rows threaded.
 import Dispatch
 import SRCNNKernelsAVX512
 import SRCNNKernelsAVX2
 
 extension FSRCNN {
     /// The forward pass on an LR Y plane (values 0...1): same result as `forwardReference` up to Float rounding,
-    /// (scale*W) x (scale*H) out. Memory: two channel-last feature maps (d floats per LR pixel each).
-    public func forward(_ lr: Plane, threads: Int = 1, scratch: FSRCNNScratch = FSRCNNScratch()) throws -> Plane {
-        guard lr.height > 0, lr.width > 0 else { return Plane(width: scale * lr.width, height: scale * lr.height) }
-        return forward(band: lr, top: 0, imageHeight: lr.height, rows: 0..<(scale * lr.height), threads: threads,
-                       scratch: scratch)
+    /// (scale*W) x (scale*H) out, with the `kernels` family. Packs the weights per call: run many bands or
+    /// images through one `PackedFSRCNN` instead.
+    public func forward(_ lr: Plane, threads: Int = 1, scratch: FSRCNNScratch = FSRCNNScratch(),
+                        kernels: KernelFamily = CPUFeatures.bestKernels) throws -> Plane {
+        try PackedFSRCNN(self, kernels: kernels).forward(lr, threads: threads, scratch: scratch)
     }
 
     /// The LR feature rows the transposed convolution reads for HR rows `rows` (clamped to the image).
@@ -19,10 +20,52 @@ extension FSRCNN {
         return min(h - 1, max(0, lo))..<(min(h - 1, max(0, hi)) + 1)
     }
 
-    /// The LR input rows `forward(band:)` needs for HR rows `rows` of an image `imageHeight` LR rows tall.
+    /// The LR input rows `PackedFSRCNN.forward(band:)` needs for HR rows `rows` of an image `imageHeight` LR rows tall.
     public func bandInputRows(_ rows: Range<Int>, imageHeight h: Int) -> Range<Int> {
         let f = featureRows(rows, imageHeight: h), r = bodyRadius
         return max(0, f.lowerBound - r)..<min(h, f.upperBound + r)
+    }
+}
+
+/// FSRCNN with its weights laid out once for one kernel family's kernels (body layers as (ky, kx, c, o) with o
+/// padded to vectors of 8, the deconvolution as (ky, kx, c) with c padded): what a stream holds for all its bands.
+/// The family is a parameter, as for SRCNN's `PackedNetwork`, not read from the CPU at each call.
+public struct PackedFSRCNN: Sendable {
+    public let model: FSRCNN
+    public let kernels: KernelFamily
+    /// Per body layer: the packed weights, bias and PReLU slopes (padding lanes 0).
+    let layers: [(weights: [Float], bias: [Float], slopes: [Float])]
+    let deconvWeights: [Float]
+
+    public init(_ model: FSRCNN, kernels: KernelFamily = CPUFeatures.bestKernels) {
+        self.model = model
+        self.kernels = kernels
+        layers = model.body.enumerated().map { n, l in
+            let k = l.kernel, cin = l.inChannels, cout = l.outChannels, cs = (cout + 7) / 8 * 8
+            var wt = [Float](repeating: 0, count: k * k * cin * cs)
+            for o in 0..<cout {
+                for c in 0..<cin {
+                    for r in 0..<k { for q in 0..<k { wt[((r * k + q) * cin + c) * cs + o] = l.weight(o, c, r, q) } }
+                }
+            }
+            var bias = [Float](repeating: 0, count: cs), slope = [Float](repeating: 0, count: cs)
+            for o in 0..<cout { bias[o] = l.bias[o]; slope[o] = model.slopes[n][o] }
+            return (wt, bias, slope)
+        }
+        let k = model.deconv.kernel, d = model.deconv.inChannels, cs = (d + 7) / 8 * 8
+        var wt = [Float](repeating: 0, count: k * k * cs)
+        for c in 0..<d {
+            for r in 0..<k { for q in 0..<k { wt[(r * k + q) * cs + c] = model.deconv.weights[(c * k + r) * k + q] } }
+        }
+        deconvWeights = wt
+    }
+
+    /// The forward pass on a whole LR Y plane; see `FSRCNN.forward(_:threads:scratch:kernels:)`.
+    public func forward(_ lr: Plane, threads: Int = 1, scratch: FSRCNNScratch = FSRCNNScratch()) throws -> Plane {
+        let s = model.scale
+        guard lr.height > 0, lr.width > 0 else { return Plane(width: s * lr.width, height: s * lr.height) }
+        return forward(band: lr, top: 0, imageHeight: lr.height, rows: 0..<(s * lr.height), threads: threads,
+                       scratch: scratch)
     }
 
     /// HR rows `rows` (scale*W wide) of an image `imageHeight` LR rows tall, of which `input` holds LR rows
@@ -32,14 +75,15 @@ extension FSRCNN {
     public func forward(band input: Plane, top: Int, imageHeight h: Int, rows: Range<Int>, threads: Int = 1,
                         scratch: FSRCNNScratch = FSRCNNScratch()) -> Plane {
         let w = input.width
-        let need = bandInputRows(rows, imageHeight: h)
+        let m = model, scale = m.scale
+        let need = m.bandInputRows(rows, imageHeight: h)
         precondition(rows.lowerBound >= 0 && rows.upperBound <= scale * h && need.lowerBound >= top
                      && need.upperBound <= top + input.height,
-                     "FSRCNN forward(band:): HR rows \(rows) of \(scale * h) from LR rows \(top)..<\(top + input.height)")
+                     "PackedFSRCNN.forward(band:): HR rows \(rows) of \(scale * h) from LR rows \(top)..<\(top + input.height)")
         guard !rows.isEmpty, w > 0 else { return Plane(width: scale * w, height: rows.count) }
         // Rows each layer must produce, from the last back to the first.
-        var wanted = [featureRows(rows, imageHeight: h)]
-        for l in body.reversed().dropLast() {
+        var wanted = [m.featureRows(rows, imageHeight: h)]
+        for l in m.body.reversed().dropLast() {
             let r = wanted[0]
             wanted.insert(max(0, r.lowerBound - l.radius)..<min(h, r.upperBound + l.radius), at: 0)
         }
@@ -47,24 +91,16 @@ extension FSRCNN {
         return input.data.withUnsafeBufferPointer { inBuf -> Plane in
             // Layer n reads `maps` (rows `mapRows`, `stride` floats a pixel) and writes the other of two buffers.
             var maps = UnsafePointer(inBuf.baseAddress! + first * w), mapRows = need, channels = 1, stride = 1
-            for (n, l) in body.enumerated() {
+            for (n, l) in m.body.enumerated() {
                 let cs = (l.outChannels + 7) / 8 * 8
                 let out = scratch.buffer(n % 2, count: wanted[n].count * w * cs)
                 let pad = l.radius == 0 && mapRows == wanted[n] ? nil
                     : scratch.buffer(2, count: (wanted[n].count + 2 * l.radius) * (w + 2 * l.radius) * stride)
-                FSRCNN.conv(maps, rows: mapRows, width: w, imageHeight: h, channels: channels, inStride: stride,
-                            layer: l, slopes: slopes[n], outRows: wanted[n], padded: pad, out: out, threads: threads)
+                conv(maps, rows: mapRows, width: w, imageHeight: h, channels: channels, inStride: stride,
+                     layer: l, packed: layers[n], outRows: wanted[n], padded: pad, out: out, threads: threads)
                 maps = UnsafePointer(out); mapRows = wanted[n]; channels = l.outChannels; stride = cs
             }
             return deconvolve(maps, rows: mapRows, width: w, imageHeight: h, outRows: rows, threads: threads)
-        }
-    }
-
-    /// Rows 0..<count split into `threads` contiguous parts, run in parallel.
-    static func parallelRows(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
-        let parts = max(1, min(threads, count))
-        DispatchQueue.concurrentPerform(iterations: parts) { t in
-            body((count * t / parts)..<(count * (t + 1) / parts))
         }
     }
 
@@ -72,20 +108,12 @@ extension FSRCNN {
     /// `rows` (w pixels of `inStride` floats, channels first); the result holds `outRows` (w pixels of
     /// ceil(cout/8)*8 floats, the padding channels 0), which may read rows outside `rows` only where the border
     /// clamps them back inside.
-    static func conv(_ input: UnsafePointer<Float>, rows: Range<Int>, width w: Int, imageHeight H: Int, channels cin: Int,
-                     inStride: Int, layer l: ConvLayer, slopes: [Float], outRows: Range<Int>,
-                     padded: UnsafeMutablePointer<Float>?, out: UnsafeMutablePointer<Float>, threads: Int) {
+    func conv(_ input: UnsafePointer<Float>, rows: Range<Int>, width w: Int, imageHeight H: Int, channels cin: Int,
+              inStride: Int, layer l: ConvLayer, packed: (weights: [Float], bias: [Float], slopes: [Float]),
+              outRows: Range<Int>, padded: UnsafeMutablePointer<Float>?, out: UnsafeMutablePointer<Float>,
+              threads: Int) {
         let k = l.kernel, p = l.radius, cout = l.outChannels, h = outRows.count
-        let V = (cout + 7) / 8, cs = 8 * V
-        // Weights as (ky, kx, c, o) with o padded to cs: the inner loop runs over vectors of output channels.
-        var wt = [Float](repeating: 0, count: k * k * cin * cs)
-        for o in 0..<cout {
-            for c in 0..<cin {
-                for r in 0..<k { for q in 0..<k { wt[((r * k + q) * cin + c) * cs + o] = l.weight(o, c, r, q) } }
-            }
-        }
-        var bias = [Float](repeating: 0, count: cs), slope = [Float](repeating: 0, count: cs)
-        for o in 0..<cout { bias[o] = l.bias[o]; slope[o] = slopes[o] }
+        let V = (cout + 7) / 8
         let wp = w + 2 * p, hp = h + 2 * p
         for y in [0, hp - 1] {
             let sy = min(H - 1, max(0, outRows.lowerBound + y - p))
@@ -94,7 +122,7 @@ extension FSRCNN {
         // 1x1 layers read the input as it is; wider kernels a replicate-padded copy in `padded` (every float written).
         let P: UnsafePointer<Float>
         if let D = padded {
-            parallelRows(hp, threads: threads) { part in
+            FSRCNN.parallelRows(hp, threads: threads) { part in
                 for y in part {
                     let sy = min(H - 1, max(0, outRows.lowerBound + y - p))
                     let srcRow = input + (sy - rows.lowerBound) * w * inStride, dstRow = D + y * wp * inStride
@@ -112,15 +140,15 @@ extension FSRCNN {
             P = input
         }
         // Every float of `out` is written by the kernels.
-        let family = CPUFeatures.bestKernels
-        wt.withUnsafeBytes { wb in
-            bias.withUnsafeBytes { bb in
-                slope.withUnsafeBytes { sb in
+        let family = kernels
+        packed.weights.withUnsafeBytes { wb in
+            packed.bias.withUnsafeBytes { bb in
+                packed.slopes.withUnsafeBytes { sb in
                     let W = wb.baseAddress!.assumingMemoryBound(to: V8.self)
                     let B = bb.baseAddress!.assumingMemoryBound(to: V8.self)
                     let S = sb.baseAddress!.assumingMemoryBound(to: V8.self)
                     let O = UnsafeMutableRawPointer(out).assumingMemoryBound(to: V8.self)
-                    parallelRows(h, threads: threads) { part in
+                    FSRCNN.parallelRows(h, threads: threads) { part in
                         for y in part {
                             let src = P + y * wp * inStride, dst = O + y * w * V
                             switch family {
@@ -145,13 +173,11 @@ extension FSRCNN {
     /// ceil(d/8)*8 floats) -> HR rows `outRows` (scale*w wide).
     func deconvolve(_ f: UnsafePointer<Float>, rows: Range<Int>, width w: Int, imageHeight h: Int, outRows: Range<Int>,
                     threads: Int) -> Plane {
-        let s = scale, k = deconv.kernel, p = deconvPadding, d = deconv.inChannels, W = s * w
+        let s = model.scale, k = model.deconv.kernel, p = model.deconvPadding, d = model.deconv.inChannels, W = s * w
         let V = (d + 7) / 8, cs = 8 * V
         var out = [Float](unsafeUninitializedCapacity: outRows.count * W) { _, done in done = outRows.count * W }
-        let b = deconv.bias[0], f0 = rows.lowerBound, Y0 = outRows.lowerBound
-        // Weights as (ky, kx, c) with c padded to cs.
-        var wt = [Float](repeating: 0, count: k * k * cs)
-        for c in 0..<d { for r in 0..<k { for q in 0..<k { wt[(r * k + q) * cs + c] = deconv.weights[(c * k + r) * k + q] } } }
+        let b = model.deconv.bias[0], f0 = rows.lowerBound, Y0 = outRows.lowerBound
+        precondition(deconvWeights.count == k * k * cs && d <= cs, "PackedFSRCNN: deconvolution weights")
         // Per HR column X: the (feature column, tap column) pairs that reach it.
         var cols: [(Int, Int)] = [], colStart = [0]
         for X in 0..<W {
@@ -168,13 +194,13 @@ extension FSRCNN {
         let jLow = taps.map { $0.0 }.min()!, jHigh = taps.map { $0.0 }.max()!
         let inner = min(w, max(0, jHigh))..<max(min(w, max(0, jHigh)), min(w, w + jLow))
         let ends = [0..<(s * inner.lowerBound), (s * inner.upperBound)..<W]
-        let family = CPUFeatures.bestKernels
+        let family = kernels
         let interior = family == .avx512 ? avx512FSRCNNDeconvInterior
             : family == .avx2 ? avx2FSRCNNDeconvInterior : genericFSRCNNDeconvInterior
         let edge = family == .avx512 ? avx512FSRCNNDeconvRow
             : family == .avx2 ? avx2FSRCNNDeconvRow : genericFSRCNNDeconvRow
         do {
-            wt.withUnsafeBytes { wb in
+            deconvWeights.withUnsafeBytes { wb in
                 out.withUnsafeMutableBufferPointer { ob in
                     let F = UnsafeRawPointer(f).assumingMemoryBound(to: V8.self)
                     let Wt = wb.baseAddress!.assumingMemoryBound(to: V8.self), O = ob.baseAddress!
@@ -192,6 +218,16 @@ extension FSRCNN {
             }
         }
         return Plane(width: W, height: outRows.count, data: out)
+    }
+}
+
+extension FSRCNN {
+    /// Rows 0..<count split into `threads` contiguous parts, run in parallel.
+    static func parallelRows(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        let parts = max(1, min(threads, count))
+        DispatchQueue.concurrentPerform(iterations: parts) { t in
+            body((count * t / parts)..<(count * (t + 1) / parts))
+        }
     }
 }
 

@@ -9,6 +9,8 @@ public final class FSRCNNStream: UpscaleBands {
     public let width: Int, height: Int, channels: Int
     public let bandRows: Int
     public let model: FSRCNN
+    /// The model's weights laid out once for this CPU's kernels, for every band.
+    let packed: PackedFSRCNN
     let threads: Int
     let window: SourceWindow
     /// Native-scale Y (s*W x s*H) -> target; nil when the target is the native size.
@@ -48,6 +50,7 @@ public final class FSRCNNStream: UpscaleBands {
             throw SRCNNError.invalidArgument("input size \(source.width)x\(source.height) is empty")
         }
         self.model = model
+        packed = PackedFSRCNN(model)
         self.width = width; self.height = height; self.channels = source.channels
         self.threads = max(1, threads)
         self.bandRows = max(1, bandRows ?? FSRCNNStream.defaultBandRows(model, sourceWidth: source.width,
@@ -88,8 +91,8 @@ public final class FSRCNNStream: UpscaleBands {
         try window.slide(from: lowestFrom[k], to: sourceRows(band: k).upperBound)
         let planes = window.planes, top = window.top
         let native = nativeRows(band: k)
-        let yNative = model.forward(band: planes[0], top: top, imageHeight: sourceHeight, rows: native,
-                                    threads: threads, scratch: scratch)
+        let yNative = packed.forward(band: planes[0], top: top, imageHeight: sourceHeight, rows: native,
+                                     threads: threads, scratch: scratch)
         var y = planY.map { $0.rows(rows, from: yNative, firstRow: native.lowerBound) } ?? yNative
         var out: [Plane]
         if window.colour {

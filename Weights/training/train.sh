@@ -23,6 +23,10 @@
 #                        patches; they fit because the flips are drawn per patch, --flips-at-gather), lr 5e-5 (last 5e-6)
 #         fsrcnn-x3-photo-b  the same as fsrcnn-x3-photo with milder grain and more clean copies (noise 0-1.5,
 #                        40 % clean): which of the two keeps clean inputs within 0.2 dB, judged on val10 only
+#         fsrcnn-x3-photo-c  JPEG only (quality 40-95, no grain, 35 % clean): the acceptance inputs are JPEGs
+#                        without added noise, and grain cost the clean inputs most in -a/-b (val10 only)
+#         fsrcnn-x3-photo-q75  the ceiling: every copy a JPEG of quality 75, none clean, no grain — how much a
+#                        specialist of the acceptance's middle quality gains at q75 (val10 at q75)
 #         srcnn-x2-291-lr5  stage 2: from srcnn-x2-291's best weights (val10 flat for 8 epochs) with lr 2e-5 (last 2e-6)
 #
 # Data (never Set5/Set14/B100): /work/train/data/train291 = T91 + the first 190 BSD200 files by name (281
@@ -30,7 +34,7 @@
 # symlinks into ../shared/data, made here; the checkpoint records these paths, so they are fixed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUN=${1:?usage: Weights/training/train.sh RUN [THREADS]  (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, srcnn-x3-291-ds)}
+RUN=${1:?usage: Weights/training/train.sh RUN [THREADS]  (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, fsrcnn-x3-photo-c, fsrcnn-x3-photo-q75, srcnn-x3-291-ds)}
 THREADS=${2:-1}
 DATA=/work/train/data
 SHARED=$(cd .. && pwd)/shared/data
@@ -76,12 +80,18 @@ case "$RUN" in
   fsrcnn-x3-photo-b)
     START=(--family fsrcnn --scale 3 --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 60
            --jpeg 30-95 --noise 0-1.5 --clean 0.4 --init Weights/fsrcnn-x3.safetensors --lr 1e-4 --lr-last 1e-4) ;;
+  fsrcnn-x3-photo-c)
+    START=(--family fsrcnn --scale 3 --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 60
+           --jpeg 40-95 --clean 0.35 --init Weights/fsrcnn-x3.safetensors --lr 1e-4 --lr-last 1e-4) ;;
+  fsrcnn-x3-photo-q75)
+    START=(--family fsrcnn --scale 3 --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 60
+           --jpeg 75-75 --clean 0 --init Weights/fsrcnn-x3.safetensors --lr 1e-4 --lr-last 1e-4) ;;
   srcnn-x2-photo|srcnn-x3-photo|srcnn-x4-photo)
     S=${RUN#srcnn-x}; S=${S%-photo}
     START=(--family srcnn --layers 9-5-5 --filters 64,32 --patch 33 --stride 14 --batch 64 --optimizer adam
            --scale "$S" --flips --steps-per-epoch 5000 --epochs 100 --jpeg 30-95 --noise 0-3 --clean 0.25
            --init "Weights/srcnn-x$S.safetensors" --lr 1e-4 --lr-last 1e-5) ;;
-  *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, srcnn-x3-291-ds)" >&2
+  *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, fsrcnn-x3-photo-c, fsrcnn-x3-photo-q75, srcnn-x3-291-ds)" >&2
      exit 2 ;;
 esac
 if [ -f "$W/$RUN.ckpt" ]; then
