@@ -50,17 +50,25 @@ public struct PatchSet: Sendable {
         storedSide = geometry.storedSide; labelOffset = geometry.labelOffset; flipsOnGather = flips
     }
 
+    /// `planes` (one image's planes, the same size) and their `factors` copies (MATLAB bicubic, sides rounded), the
+    /// copies whose sides fall below `minSide` left out: the 0.9 ... 0.6 downscaled copies of the paper, in order.
+    static func downscaledCopies(_ planes: [Plane], factors: [Double], minSide: Int) -> [[Plane]] {
+        var copies = [planes]
+        let w0 = planes[0].width, h0 = planes[0].height
+        for f in factors where f > 0 && f < 1 {
+            let w = Int((Double(w0) * f).rounded()), h = Int((Double(h0) * f).rounded())
+            if w >= minSide, h >= minSide { copies.append(planes.map { Resize.bicubic($0, width: w, height: h) }) }
+        }
+        return copies
+    }
+
     /// Adds the LR/HR patch pairs of one HR luma plane (values 0...1) for FSRCNN: modcrop, MATLAB bicubic down by
     /// 1/scale, LR patches every `settings.stride` LR pixels with the HR window over the same area, for the
     /// image and its `settings.downscales` copies (flips come at gather time).
     public mutating func addLowResolution(hrLuma: Plane, geometry g: FSRCNNGeometry, settings: PatchSettings) {
         precondition(g.lrPatch == size && storedSide == g.storedSide, "patch settings do not match this set")
-        var bases = [hrLuma]
-        for f in settings.downscales where f > 0 && f < 1 {
-            let w = Int((Double(hrLuma.width) * f).rounded()), h = Int((Double(hrLuma.height) * f).rounded())
-            if w >= size * g.scale, h >= size * g.scale { bases.append(Resize.bicubic(hrLuma, width: w, height: h)) }
-        }
-        for base in bases {
+        for base in PatchSet.downscaledCopies([hrLuma], factors: settings.downscales, minSide: size * g.scale)
+            .map({ $0[0] }) {
             let hr = base.modcrop(g.scale)
             let lw = hr.width / g.scale, lh = hr.height / g.scale
             guard lw >= size, lh >= size else { continue }
@@ -96,26 +104,26 @@ public struct PatchSet: Sendable {
                                      image: Int, seed: UInt64, codec: JPEGCodec) throws {
         guard let deg = settings.degradation else { preconditionFailure("addDegraded without a degradation") }
         let colour = planes.count >= 3 ? Array(planes[0..<3]) : [planes[0]]
-        let luma = BenchmarkProtocol.hrLuma(planes)
-        var bases: [(luma: Plane, colour: [Plane])] = [(luma, colour)]
-        let minSide = g == nil ? size : size * scale
-        for f in settings.downscales where f > 0 && f < 1 {
-            let w = Int((Double(luma.width) * f).rounded()), h = Int((Double(luma.height) * f).rounded())
-            if w >= minSide, h >= minSide {
-                bases.append((Resize.bicubic(luma, width: w, height: h),
-                              colour.map { Resize.bicubic($0, width: w, height: h) }))
+        let minSide = g == nil ? size : size * scale, flips = settings.flips && !flipsOnGather ? 8 : 1
+        // Copy b's planes: the luma, then the colour planes (downscaled only when one of its draws degrades).
+        let lumas = PatchSet.downscaledCopies([BenchmarkProtocol.hrLuma(planes)], factors: settings.downscales,
+                                              minSide: minSide).map { $0[0] }
+        func key(_ b: Int, _ t: Int, _ c: Int) -> UInt64 { UInt64(image) << 16 | UInt64(b) << 8 | UInt64(t) << 4 | UInt64(c) }
+        for (b, luma) in lumas.enumerated() {
+            let allClean = (0..<flips).allSatisfy { t in
+                (0..<deg.copies).allSatisfy { deg.draw(seed: seed, key: key(b, t, $0)).clean }
             }
-        }
-        for (b, base) in bases.enumerated() {
-            for t in 0..<(settings.flips && !flipsOnGather ? 8 : 1) {
-                let y = t == 0 ? base.luma : PatchSet.transform(base.luma, t)
+            let base = allClean ? [] : b == 0 ? colour
+                : colour.map { Resize.bicubic($0, width: luma.width, height: luma.height) }
+            for t in 0..<flips {
+                let y = t == 0 ? luma : PatchSet.transform(luma, t)
                 guard y.width >= minSide, y.height >= minSide, y.width >= 2 * scale, y.height >= 2 * scale else { continue }
                 let hr = y.modcrop(scale)
-                let hrColour = base.colour.map { (t == 0 ? $0 : PatchSet.transform($0, t)).modcrop(scale) }
+                let hrColour = base.map { (t == 0 ? $0 : PatchSet.transform($0, t)).modcrop(scale) }
                 for c in 0..<deg.copies {
-                    let key = UInt64(image) << 16 | UInt64(b) << 8 | UInt64(t) << 4 | UInt64(c)
+                    let k = key(b, t, c)
                     let lr = try deg.lowResolutionLuma(hrLuma: hr, hrPlanes: hrColour, scale: scale,
-                                                       draw: deg.draw(seed: seed, key: key), key: key, seed: seed,
+                                                       draw: deg.draw(seed: seed, key: k), key: k, seed: seed,
                                                        codec: codec)
                     if let g {
                         addLowResolutionPair(hr: hr, lr: lr, geometry: g, stride: settings.stride)
@@ -148,12 +156,7 @@ public struct PatchSet: Sendable {
     /// (modcrop, MATLAB bicubic down by 1/scale and back up), with the augmentations of `settings`.
     public mutating func add(hrLuma: Plane, scale: Int, settings: PatchSettings) {
         precondition(settings.size == size && settings.stride >= 1, "patch settings do not match this set")
-        var bases = [hrLuma]
-        for f in settings.downscales where f > 0 && f < 1 {
-            let w = Int((Double(hrLuma.width) * f).rounded()), h = Int((Double(hrLuma.height) * f).rounded())
-            if w >= size, h >= size { bases.append(Resize.bicubic(hrLuma, width: w, height: h)) }
-        }
-        for base in bases {
+        for base in PatchSet.downscaledCopies([hrLuma], factors: settings.downscales, minSide: size).map({ $0[0] }) {
             for t in 0..<(settings.flips && !flipsOnGather ? 8 : 1) {
                 let img = t == 0 ? base : PatchSet.transform(base, t)
                 // Images smaller than a patch (after modcrop) give no patches.
