@@ -3,43 +3,7 @@
 #include <string.h>
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
-#include "srcnn_dialog.h"
-
-#define PREVIEW_W 320
-#define PREVIEW_H 240
-
-typedef struct {
-  int image_w, image_h, sel_w, sel_h;
-  int (*scaled_side)(int, double);
-  GtkWidget *size_label, *combo, *chooser, *all_layers, *chain, *out_new;
-  // The size fields, bound together: scale (the model follows it), percent = 100 × scale, width and height.
-  GtkAdjustment *scale, *percent, *width, *height;
-  int updating;   // one field is being set from another: its handler does nothing
-  int exact;      // width and height unchained and edited: an exact size (the scale shows the larger factor)
-  int n_models;
-  int (*nearest_model)(double);
-  int (*fast_model)(double);
-  const char *const *models;
-  const char *const *model_labels;
-  GtkWidget *uses_label;
-  // Combo rows: 0 SRCNN automatic, then FSRCNN automatic when shipped (has_fast), the shipped models from
-  // first_model on, and "Other file" last.
-  int has_fast, first_model, other;
-  // The preview: a part of the active layer's result, bicubic left of the divider and the model right of it.
-  SRCNNDialogValues *values;
-  GtkWidget *preview, *preview_label;
-  guint debounce, poller;
-  int preview_id;          // the render running (0: none)
-  int pending[6], shown[6];   // x, y, w, h, layer result width and height: of the render running / shown
-  int have;                // up and bic hold the render `shown`
-  double cx, cy, split;    // the view's centre (fractions of the layer's result); the divider (fraction of w)
-  int drag;                // 0: none, 1: the divider, 2: panning
-  char message[512];       // the estimate that came with the render shown
-  double drag_x, drag_y, drag_cx, drag_cy;
-  guchar *up, *bic, *composed;   // PREVIEW_W × PREVIEW_H × 3 each
-} DialogState;
-
-static void request_preview(DialogState *s);
+#include "dialog_internal.h"
 
 static const char *base_name(const char *path) {
   const char *b = strrchr(path, '/');
@@ -69,7 +33,7 @@ static void update_uses(DialogState *s) {
     g_free(f);
   }
   gtk_label_set_text(GTK_LABEL(s->uses_label), text);
-  request_preview(s);
+  srcnn__request_preview(s);
 }
 
 static void model_changed(GtkComboBox *combo, DialogState *s) { (void) combo; update_uses(s); }
@@ -102,7 +66,7 @@ static void update_size_label(DialogState *s) {
            (int) gtk_adjustment_get_value(s->width), (int) gtk_adjustment_get_value(s->height),
            s->exact ? "  (exact size)" : "");
   gtk_label_set_text(GTK_LABEL(s->size_label), text);
-  request_preview(s);
+  srcnn__request_preview(s);
 }
 
 // Percent, width and height from the scale (the host's size rule), and the width/height ranges (1 to ×8).
@@ -195,8 +159,7 @@ static void file_chosen(GtkFileChooser *chooser, DialogState *s) {
   update_uses(s);
 }
 
-// The weights the current model choice stands for (as SRCNNDialogValues.weights); 0 when "Other file" has none.
-static int current_weights(DialogState *s, char *out, size_t size) {
+int srcnn__current_weights(DialogState *s, char *out, size_t size) {
   int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s->combo));
   out[0] = 0;
   if (s->has_fast && choice == 1) {
@@ -210,165 +173,6 @@ static int current_weights(DialogState *s, char *out, size_t size) {
     g_free(f);
   }
   return 1;
-}
-
-// SRCNN_PREVIEW_DUMP=folder (tests): each preview shown is also written there as preview-N.ppm (the w × h image
-// with the divider) and preview-N.txt ("x y w h divider-column layer-width layer-height", then the estimate line).
-static void dump_preview(DialogState *s, int divider, const char *estimate) {
-  const char *dir = g_getenv("SRCNN_PREVIEW_DUMP");
-  if (!dir || !*dir) return;
-  int w = s->shown[2], h = s->shown[3], ox = (PREVIEW_W - w) / 2, oy = (PREVIEW_H - h) / 2;
-  gchar *name = g_strdup_printf("%s/preview-%d.tmp", dir, s->preview_id);
-  FILE *f = fopen(name, "wb");
-  if (f) {
-    fprintf(f, "P6\n%d %d\n255\n", w, h);
-    for (int y = 0; y < h; y++) fwrite(s->composed + ((oy + y) * PREVIEW_W + ox) * 3, 3, w, f);
-    fclose(f);
-    gchar *ppm = g_strdup_printf("%s/preview-%d.ppm", dir, s->preview_id);
-    gchar *txt = g_strdup_printf("%s/preview-%d.txt", dir, s->preview_id);
-    gchar *line = g_strdup_printf("%d %d %d %d %d %d %d\n%s\n", s->shown[0], s->shown[1], w, h, divider, s->shown[4],
-                                  s->shown[5], estimate);
-    g_file_set_contents(txt, line, -1, NULL);
-    rename(name, ppm);   // the image last: a test that sees it finds both
-    g_free(ppm); g_free(txt); g_free(line);
-  }
-  g_free(name);
-}
-
-// Bicubic left of the divider, the model right of it, a white line between, centred on a grey ground.
-static void draw_preview(DialogState *s, int dump) {
-  static char estimate[512];
-  memset(s->composed, 0x80, PREVIEW_W * PREVIEW_H * 3);
-  int divider = -1;
-  if (s->have) {
-    int w = s->shown[2], h = s->shown[3], ox = (PREVIEW_W - w) / 2, oy = (PREVIEW_H - h) / 2;
-    divider = (int) (s->split * w + 0.5);
-    for (int y = 0; y < h; y++) {
-      guchar *row = s->composed + ((oy + y) * PREVIEW_W + ox) * 3;
-      memcpy(row, s->bic + y * w * 3, (size_t) (divider < w ? divider : w) * 3);
-      if (divider < w) memcpy(row + divider * 3, s->up + (y * w + divider) * 3, (size_t) (w - divider) * 3);
-      if (divider > 0 && divider < w) memset(row + divider * 3, 0xff, 3);
-    }
-  }
-  gimp_preview_area_draw(GIMP_PREVIEW_AREA(s->preview), 0, 0, PREVIEW_W, PREVIEW_H, GIMP_RGB_IMAGE, s->composed,
-                         PREVIEW_W * 3);
-  if (dump > 1) g_strlcpy(estimate, s->message, sizeof estimate);
-  if (dump) dump_preview(s, divider, estimate);
-}
-
-static gboolean poll_preview(gpointer data) {
-  DialogState *s = data;
-  char message[512] = "";
-  int r = s->values->preview_poll(s->preview_id, s->up, s->bic, message,
-                                  sizeof message);
-  if (s->preview_id == 0 || r == 0) return TRUE;
-  if (r == 1) {
-    memcpy(s->shown, s->pending, sizeof s->shown);
-    s->have = 1;
-    g_strlcpy(s->message, message, sizeof s->message);
-    draw_preview(s, 2);
-    gchar *text = g_strdup_printf("◀ bicubic │ upscaled ▶   drag the line to compare, the picture to pan\n%s",
-                                  message);
-    gtk_label_set_text(GTK_LABEL(s->preview_label), text);
-    g_free(text);
-  } else {
-    s->have = 0;
-    draw_preview(s, 0);
-    gtk_label_set_text(GTK_LABEL(s->preview_label), message);
-  }
-  s->preview_id = 0;
-  return TRUE;
-}
-
-static gboolean start_preview(gpointer data) {
-  DialogState *s = data;
-  s->debounce = 0;
-  char weights[SRCNN_DIALOG_PATH_MAX], message[512] = "";
-  if (!current_weights(s, weights, sizeof weights)) {
-    gtk_label_set_text(GTK_LABEL(s->preview_label), "Choose a weights file for a preview");
-    return FALSE;
-  }
-  SRCNNPreviewRequest q = { gtk_adjustment_get_value(s->scale), (int) gtk_adjustment_get_value(s->width),
-                            (int) gtk_adjustment_get_value(s->height), s->exact, weights,
-                            gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s->out_new)) ? 1 : 0,
-                            gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s->all_layers)) ? 1 : 0,
-                            s->cx, s->cy, PREVIEW_W, PREVIEW_H };
-  int rect[6];
-  int id = s->values->preview_start(&q, rect, message, sizeof message);
-  if (id <= 0) {
-    s->preview_id = 0;
-    s->have = 0;
-    draw_preview(s, 0);
-    gtk_label_set_text(GTK_LABEL(s->preview_label), message);
-    return FALSE;
-  }
-  s->preview_id = id;
-  memcpy(s->pending, rect, sizeof s->pending);
-  gtk_label_set_text(GTK_LABEL(s->preview_label), "Computing the preview…");
-  return FALSE;
-}
-
-// Settings or the view changed: a new render shortly (a quick series of changes starts one).
-static void request_preview(DialogState *s) {
-  if (!s->preview || !s->values->preview_start) return;
-  if (s->debounce) g_source_remove(s->debounce);
-  s->debounce = g_timeout_add(120, start_preview, s);
-}
-
-static gboolean preview_press(GtkWidget *w, GdkEventButton *e, DialogState *s) {
-  (void) w;
-  if (e->button != 1 || !s->have) return FALSE;
-  int ox = (PREVIEW_W - s->shown[2]) / 2;
-  double divider = ox + s->split * s->shown[2];
-  s->drag = e->x > divider - 6 && e->x < divider + 6 ? 1 : 2;
-  s->drag_x = e->x; s->drag_y = e->y; s->drag_cx = s->cx; s->drag_cy = s->cy;
-  return TRUE;
-}
-
-static gboolean preview_motion(GtkWidget *w, GdkEventMotion *e, DialogState *s) {
-  (void) w;
-  if (s->drag == 1) {
-    int ox = (PREVIEW_W - s->shown[2]) / 2;
-    double f = (e->x - ox) / (s->shown[2] > 0 ? s->shown[2] : 1);
-    s->split = f < 0 ? 0 : f > 1 ? 1 : f;
-    draw_preview(s, 0);
-  }
-  return s->drag != 0;
-}
-
-static gboolean preview_release(GtkWidget *w, GdkEventButton *e, DialogState *s) {
-  (void) w;
-  if (s->drag == 2 && s->shown[4] > 0 && s->shown[5] > 0) {
-    double cx = s->drag_cx - (e->x - s->drag_x) / s->shown[4], cy = s->drag_cy - (e->y - s->drag_y) / s->shown[5];
-    s->cx = cx < 0 ? 0 : cx > 1 ? 1 : cx;
-    s->cy = cy < 0 ? 0 : cy > 1 ? 1 : cy;
-    if (e->x != s->drag_x || e->y != s->drag_y) request_preview(s);
-  } else if (s->drag == 1) {
-    draw_preview(s, 1);
-  }
-  s->drag = 0;
-  return TRUE;
-}
-
-static GtkWidget *make_preview(DialogState *s) {
-  GtkWidget *box = gtk_vbox_new(FALSE, 6);
-  GtkWidget *frame = gtk_frame_new(NULL);
-  gtk_frame_set_shadow_type(GTK_FRAME(frame), GTK_SHADOW_IN);
-  s->preview = gimp_preview_area_new();
-  gtk_widget_set_size_request(s->preview, PREVIEW_W, PREVIEW_H);
-  gtk_widget_add_events(s->preview, GDK_BUTTON_PRESS_MASK | GDK_BUTTON_RELEASE_MASK | GDK_BUTTON_MOTION_MASK);
-  g_signal_connect(s->preview, "button-press-event", G_CALLBACK(preview_press), s);
-  g_signal_connect(s->preview, "motion-notify-event", G_CALLBACK(preview_motion), s);
-  g_signal_connect(s->preview, "button-release-event", G_CALLBACK(preview_release), s);
-  gimp_help_set_help_data(s->preview, "The active layer's result at full size: bicubic left of the line, the "
-                          "chosen model right of it. Drag the line to compare, drag the picture to pan", NULL);
-  gtk_container_add(GTK_CONTAINER(frame), s->preview);
-  gtk_box_pack_start(GTK_BOX(box), frame, FALSE, FALSE, 0);
-  s->preview_label = gtk_label_new("");
-  gtk_label_set_line_wrap(GTK_LABEL(s->preview_label), TRUE);
-  gtk_widget_set_size_request(s->preview_label, PREVIEW_W, -1);
-  gtk_box_pack_start(GTK_BOX(box), s->preview_label, FALSE, FALSE, 0);
-  return box;
 }
 
 int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_height,
@@ -412,8 +216,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   gtk_container_set_border_width(GTK_CONTAINER(hbox), 12);
   gtk_box_pack_start(GTK_BOX(gtk_dialog_get_content_area(GTK_DIALOG(dialog))), hbox, TRUE, TRUE, 0);
   if (values->preview_start && values->preview_poll) {
-    gtk_box_pack_start(GTK_BOX(hbox), make_preview(&s), FALSE, FALSE, 0);
-    s.poller = g_timeout_add(40, poll_preview, &s);
+    gtk_box_pack_start(GTK_BOX(hbox), srcnn__make_preview(&s), FALSE, FALSE, 0);
   }
   GtkWidget *table = gtk_table_new(11, 3, FALSE);
   gtk_table_set_row_spacings(GTK_TABLE(table), 6);
@@ -507,7 +310,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
 
   // Which layers get SRCNN (the others follow the image's cubic scale).
   s.all_layers = gtk_check_button_new_with_mnemonic("_All layers (every pixel layer, inside groups too)");
-  g_signal_connect_swapped(s.all_layers, "toggled", G_CALLBACK(request_preview), &s);
+  g_signal_connect_swapped(s.all_layers, "toggled", G_CALLBACK(srcnn__request_preview), &s);
   gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(s.all_layers), values->all_layers != 0);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 9, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
   gimp_help_set_help_data(s.all_layers, "Off: SRCNN on the active layer, the rest follows GIMP's cubic scale. "
