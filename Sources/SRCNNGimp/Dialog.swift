@@ -58,8 +58,7 @@ func showDialog(_ settings: Settings, image: gint32, drawable: gint32) throws ->
     values.exact_width = Int32(clamping: settings.exactWidth)
     values.exact_height = Int32(clamping: settings.exactHeight)
     // A new image is made of the selection's bounding box, when there is a selection.
-    var nonEmpty: gboolean = 0, x1: gint = 0, y1: gint = 0, x2: gint = 0, y2: gint = 0
-    let hasSelection = gimp_selection_bounds(image, &nonEmpty, &x1, &y1, &x2, &y2) != 0 && nonEmpty != 0
+    let selection = selectionBounds(image)
     values.scaled_side = { side, scale in Int32(SizeRule.side(Int(side), scale: scale)) }
     values.nearest_model = { scale in
         guard let path = ShippedWeights.nearest(to: scale, in: weightsFolders()) else { return -1 }
@@ -82,7 +81,7 @@ func showDialog(_ settings: Settings, image: gint32, drawable: gint32) throws ->
             p.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, p.count)) { cp in
                 l.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(1, l.count)) { cl in
                     srcnn_dialog_run(&values, gimp_image_width(image), gimp_image_height(image),
-                                     hasSelection ? x2 - x1 : 0, hasSelection ? y2 - y1 : 0, cp, cl,
+                                     Int32(selection?.width ?? 0), Int32(selection?.height ?? 0), cp, cl,
                                      Int32(models.count))
                 }
             }

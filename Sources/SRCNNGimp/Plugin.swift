@@ -235,15 +235,7 @@ func upscale(image: gint32, drawable: gint32, settings: Settings, size: (Int?, I
     let started = monotonicSeconds()
     guard gimp_image_is_valid(image) != 0 else { throw PluginError(message: "invalid image or drawable") }
     // The part of the image that becomes the result: the whole image, or a new image's selection bounds.
-    var selection: PixelRect? = nil
-    if settings.output == .newImage {
-        var nonEmpty: gboolean = 0, x1: gint = 0, y1: gint = 0, x2: gint = 0, y2: gint = 0
-        if gimp_selection_bounds(image, &nonEmpty, &x1, &y1, &x2, &y2) != 0, nonEmpty != 0 {
-            selection = PixelRect(x: Int(x1), y: Int(y1), width: Int(x2 - x1), height: Int(y2 - y1))
-        }
-    }
-    let region = JobRegion.of(mode: settings.output, imageWidth: Int(gimp_image_width(image)),
-                              imageHeight: Int(gimp_image_height(image)), selection: selection)
+    let region = jobRegion(image, mode: settings.output)
     let width = region.area.width, height = region.area.height
     let (newWidth, newHeight): (Int, Int)
     if let size {

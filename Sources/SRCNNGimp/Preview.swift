@@ -46,13 +46,7 @@ final class PreviewController {
               gimp_drawable_is_indexed(drawable) == 0 else {
             throw PluginError(message: "no preview: the active drawable is not a normal RGB or grey layer")
         }
-        var selection: PixelRect? = nil
-        var nonEmpty: gboolean = 0, x1: gint = 0, y1: gint = 0, x2: gint = 0, y2: gint = 0
-        if settings.output == .newImage, gimp_selection_bounds(image, &nonEmpty, &x1, &y1, &x2, &y2) != 0, nonEmpty != 0 {
-            selection = PixelRect(x: Int(x1), y: Int(y1), width: Int(x2 - x1), height: Int(y2 - y1))
-        }
-        let region = JobRegion.of(mode: settings.output, imageWidth: Int(gimp_image_width(image)),
-                                  imageHeight: Int(gimp_image_height(image)), selection: selection)
+        let region = jobRegion(image, mode: settings.output)
         guard let part = region.part(ofLayer: layerRect(drawable)) else {
             throw PluginError(message: "no preview: the active layer lies outside the selection")
         }

@@ -3,6 +3,19 @@ import CGimp
 import SRCNN
 import SRCNNPluginCore
 
+/// The image's selection bounds, or nil when nothing is selected.
+func selectionBounds(_ image: gint32) -> PixelRect? {
+    var nonEmpty: gboolean = 0, x1: gint = 0, y1: gint = 0, x2: gint = 0, y2: gint = 0
+    guard gimp_selection_bounds(image, &nonEmpty, &x1, &y1, &x2, &y2) != 0, nonEmpty != 0 else { return nil }
+    return PixelRect(x: Int(x1), y: Int(y1), width: Int(x2 - x1), height: Int(y2 - y1))
+}
+
+/// The part of `image` a job of `mode` turns into its result: the whole image, or a new image's selection bounds.
+func jobRegion(_ image: gint32, mode: OutputMode) -> JobRegion {
+    JobRegion.of(mode: mode, imageWidth: Int(gimp_image_width(image)), imageHeight: Int(gimp_image_height(image)),
+                 selection: mode == .newImage ? selectionBounds(image) : nil)
+}
+
 /// The babl float format of a drawable's channels ("R'G'B'A float", "Y' float", ...): what the engine reads.
 func floatFormatName(isRGB: Bool, hasAlpha: Bool) -> String {
     (isRGB ? "R'G'B'" : "Y'") + (hasAlpha ? "A" : "") + " float"
