@@ -172,13 +172,13 @@ func pluginFolder() -> String {
 /// Folders searched for shipped weights (srcnn-x2.safetensors, ...).
 func weightsFolders() -> [String] { ShippedWeights.searchFolders([pluginFolder() + "/weights"]) }
 
-
 /// The weights file for the `weights` argument: "" or "srcnn" = the shipped SRCNN model nearest the scale,
-/// "fsrcnn" = the shipped FSRCNN model for it (the smallest native scale at or above it), else a file path.
+/// "fsrcnn" = the shipped FSRCNN model for it (the smallest native scale at or above it), "srcnn-photo" and
+/// "fsrcnn-photo" the same for the photo weights (JPEG, noisy input), else a file path.
 func resolveWeights(_ explicit: String, scale: Double) throws -> String {
     do {
-        if let family = ModelFamily(rawValue: explicit.lowercased()) {
-            return try ShippedWeights.resolve(nil, family: family, scale: scale, folders: weightsFolders())
+        if let model = ShippedModel(name: explicit) {
+            return try ShippedWeights.resolve(nil, model: model, scale: scale, folders: weightsFolders())
         }
         return try ShippedWeights.resolve(explicit, scale: scale, folders: weightsFolders())
     } catch {

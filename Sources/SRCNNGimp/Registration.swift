@@ -15,7 +15,8 @@ public func srcnnPluginQuery() {
         (GIMP_PDB_DRAWABLE, "drawable", "The layer upscaled with bicubic + SRCNN (the rest of the image: GIMP's cubic scale)"),
         (GIMP_PDB_FLOAT, "scale", "Scale factor, 1 to 8 (any real value)"),
         (GIMP_PDB_STRING, "weights", "Weights (.safetensors, SRCNN or FSRCNN); \"\" or \"srcnn\" = the shipped SRCNN "
-         + "model nearest the scale, \"fsrcnn\" = the shipped FSRCNN model for it"),
+         + "model nearest the scale, \"fsrcnn\" = the shipped FSRCNN model for it; \"srcnn-photo\", \"fsrcnn-photo\": "
+         + "the same trained on JPEG and noisy input, where shipped"),
         (GIMP_PDB_INT32, "layers", "Layers enhanced with SRCNN { ACTIVE-LAYER (0): the drawable, ALL-LAYERS (1): every pixel layer, "
             + "inside layer groups too }; everything else follows the image's cubic scale"),
     ]

@@ -12,7 +12,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Folder of HR images (e.g. ../shared/data/Set5).") var set: String
     @Option(help: "Integer scale factor (2, 3, 4, ...).") var scale: Int
     @Option(help: "Weights to evaluate (repeatable, either family).") var weights: [String] = []
-    @Option(help: "Shipped models to evaluate (repeatable: srcnn, fsrcnn); default: srcnn unless --weights is given.")
+    @Option(help: ArgumentHelp("Shipped models to evaluate (repeatable: srcnn, fsrcnn, srcnn-photo, fsrcnn-photo); "
+                               + "default: srcnn unless --weights is given."))
     var model: [String] = []
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @OptionGroup var common: CommonOptions

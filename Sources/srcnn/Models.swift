@@ -1,4 +1,4 @@
-// Where the CLI finds weights: an explicit file, or the shipped model of a family for the scale.
+// Where the CLI finds weights: an explicit file, or the shipped model of a name for the scale.
 import Foundation
 import SRCNN
 import SRCNNHost
@@ -20,12 +20,13 @@ enum Models {
         try ShippedWeights.resolve(explicit, scale: scale, folders: searchFolders)
     }
 
-    /// `--weights` if given, else the shipped model of `--model` (a family name) for `scale`.
+    /// `--weights` if given, else the shipped model named `--model` (srcnn, fsrcnn, srcnn-photo, fsrcnn-photo) for
+    /// `scale`.
     static func resolve(_ explicit: String?, model: String?, scale: Double) throws -> String {
-        let name = (model ?? "srcnn").lowercased()
-        guard let family = ModelFamily(rawValue: name) else {
-            throw SRCNNError.invalidArgument("unknown model '\(model!)' (shipped: srcnn, fsrcnn; or --weights FILE)")
+        guard let shipped = ShippedModel(name: model ?? "srcnn") else {
+            throw SRCNNError.invalidArgument("unknown model '\(model!)' (shipped: \(ShippedModel.names); "
+                                             + "or --weights FILE)")
         }
-        return try ShippedWeights.resolve(explicit, family: family, scale: scale, folders: searchFolders)
+        return try ShippedWeights.resolve(explicit, model: shipped, scale: scale, folders: searchFolders)
     }
 }

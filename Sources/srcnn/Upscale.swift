@@ -26,7 +26,8 @@ struct Upscale: ParsableCommand {
     var scale: Double?
     @Option(help: "Exact output width in pixels (alone: height follows the aspect ratio).") var width: Int?
     @Option(help: "Exact output height in pixels (alone: width follows the aspect ratio).") var height: Int?
-    @Option(help: ArgumentHelp("Shipped model: srcnn (SRCNN 9-5-5, the default) or fsrcnn (FSRCNN, faster).",
+    @Option(help: ArgumentHelp("Shipped model: srcnn (SRCNN 9-5-5, the default) or fsrcnn (FSRCNN, faster); "
+                               + "srcnn-photo, fsrcnn-photo: trained on JPEG and noisy input, where shipped.",
                                discussion: "FSRCNN runs at its native scale (2, 3 or 4) and other factors (x1.5, an "
                                + "exact 1000x750) run the nearest native scale at or above the factor, then MATLAB "
                                + "bicubic down to the exact size."))

@@ -11,6 +11,44 @@ final class FSRCNNCLITests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
+    /// `--model fsrcnn-photo` / `srcnn-photo` pick the photo files (`<name>-x<scale>.safetensors`), never the clean
+    /// ones beside them, and say clearly when none is shipped.
+    func testPhotoModelNamesPickThePhotoFiles() throws {
+        let weightsDir = dir.appendingPathComponent("weights")
+        try FileManager.default.createDirectory(at: weightsDir, withIntermediateDirectories: true)
+        let photo = FSRCNN.random(d: 8, s: 4, m: 2, scale: 3, seed: 5)
+        try writeFileAtomically(photo.safetensorsBytes(),
+                                to: weightsDir.appendingPathComponent("fsrcnn-photo-x3.safetensors").path)
+        try ImageFile.save(RasterImage(width: 9, height: 7, planes: [Plane(width: 9, height: 7,
+                                       data: (0..<63).map { Float($0 % 7) / 7 })], depth: .u8), to: path("in.png"))
+        let env = ["SRCNN_WEIGHTS_DIR": weightsDir.path]
+        var r = try runSRCNN(["upscale", path("in.png"), path("out.png"), "--model", "FSRCNN-photo", "--scale", "3"],
+                             env: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("fsrcnn-photo-x3.safetensors"), r.stderr)
+        let expected = try photo.upscale([try ImageFile.load(path("in.png")).planes[0]], width: 27, height: 21)
+        let diff = zip(try ImageFile.load(path("out.png")).planes[0].data, expected[0].data)
+            .map { abs($0 - min(1, max(0, $1))) }.max()!
+        XCTAssertLessThanOrEqual(diff, 0.5 / 255 + 1e-6)
+        // The clean name still finds the clean file (Weights/fsrcnn-x3), not the photo one.
+        r = try runSRCNN(["upscale", path("in.png"), path("c.png"), "--model", "fsrcnn", "--scale", "3"], env: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("(fsrcnn-x3.safetensors)"), r.stderr)
+        // No srcnn-photo here (nor in Weights/ yet): one clear line; an unknown name lists the names.
+        r = try runSRCNN(["upscale", path("in.png"), path("d.png"), "--model", "srcnn-photo"],
+                         env: ["SRCNN_WEIGHTS_DIR": weightsDir.path])
+        if !FileManager.default.fileExists(atPath: Paths.root.appendingPathComponent("Weights/srcnn-photo-x2.safetensors").path) {
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains("no shipped srcnn-photo weights found"), r.stderr)
+        }
+        r = try runSRCNN(["upscale", path("in.png"), path("e.png"), "--model", "srcnn-foto"], env: env)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("srcnn, fsrcnn, srcnn-photo, fsrcnn-photo"), r.stderr)
+        XCTAssertEqual(ShippedModel(name: "fsrcnn-photo"), ShippedModel(.fsrcnn, photo: true))
+        XCTAssertNil(ShippedModel(name: "photo"))
+        XCTAssertEqual(ShippedWeights.find(in: [weightsDir.path], model: ShippedModel(.fsrcnn)).count, 0)
+    }
+
     func testFSRCNNUpscaleEqualsTheEngine() throws {
         let weightsDir = dir.appendingPathComponent("weights")
         try FileManager.default.createDirectory(at: weightsDir, withIntermediateDirectories: true)

@@ -18,7 +18,8 @@
 #                        weights (issue 13): from the shipped clean weights of the family and scale, the LR of each
 #                        copy re-encoded as a JPEG of quality 30-95 (4:2:0) after Gaussian noise of sigma 0-3 levels,
 #                        25 % of copies left clean; validated on val10's LR as JPEG quality 62. FSRCNN Adam 1e-4
-#                        (5,000 steps an epoch), SRCNN as its 291 runs
+#                        (5,000 steps an epoch). SRCNN (not started before fsrcnn-x3-photo-c): JPEG 40-95 without
+#                        grain, 35 % clean, flips drawn per patch (--flips-at-gather), otherwise as its 291 runs
 #         srcnn-x3-291-ds  from srcnn-x3-291's best weights with the 0.9-0.6 downscaled copies too (3.3x the distinct
 #                        patches; they fit because the flips are drawn per patch, --flips-at-gather), lr 5e-5 (last 5e-6)
 #         fsrcnn-x3-photo-b  the same as fsrcnn-x3-photo with milder grain and more clean copies (noise 0-1.5,
@@ -89,7 +90,7 @@ case "$RUN" in
   srcnn-x2-photo|srcnn-x3-photo|srcnn-x4-photo)
     S=${RUN#srcnn-x}; S=${S%-photo}
     START=(--family srcnn --layers 9-5-5 --filters 64,32 --patch 33 --stride 14 --batch 64 --optimizer adam
-           --scale "$S" --flips --steps-per-epoch 5000 --epochs 100 --jpeg 30-95 --noise 0-3 --clean 0.25
+           --scale "$S" --flips --flips-at-gather --steps-per-epoch 5000 --epochs 100 --jpeg 40-95 --clean 0.35
            --init "Weights/srcnn-x$S.safetensors" --lr 1e-4 --lr-last 1e-5) ;;
   *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, fsrcnn-x3-photo-c, fsrcnn-x3-photo-q75, srcnn-x3-291-ds)" >&2
      exit 2 ;;
