@@ -106,6 +106,26 @@ public struct FSRCNN: Equatable, Sendable {
         return FSRCNN(body: body, slopes: slopes, deconv: dc, scale: scale,
                       metadata: ["family": family, "scale": String(scale)])
     }
+
+    /// The same function with `m` mapping layers (m at least the current count): the new 3x3 layers, placed before
+    /// the expanding layer, are identities (centre tap 1, bias 0, PReLU slopes 1), so the output is the same to the
+    /// last bit, and a run started from it trains them from there (more capacity from trained weights).
+    public func deepened(mapping m: Int) throws -> FSRCNN {
+        let have = body.count - 3
+        guard body.count >= 3, m >= have else {
+            throw SRCNNError.invalidArgument("FSRCNN has \(max(0, have)) mapping layers; cannot deepen it to \(m)")
+        }
+        let s = body[body.count - 1].inChannels
+        var identity = [Float](repeating: 0, count: s * s * 9)
+        for c in 0..<s { identity[((c * s + c) * 3 + 1) * 3 + 1] = 1 }
+        let layer = ConvLayer(outChannels: s, inChannels: s, kernel: 3, weights: identity,
+                              bias: [Float](repeating: 0, count: s))
+        var out = self
+        out.body.insert(contentsOf: [ConvLayer](repeating: layer, count: m - have), at: body.count - 1)
+        out.slopes.insert(contentsOf: [[Float]](repeating: [Float](repeating: 1, count: s), count: m - have),
+                          at: body.count - 1)
+        return out
+    }
 }
 
 extension FSRCNN {

@@ -117,6 +117,21 @@ final class FSRCNNEngineTests: XCTestCase {
         }
     }
 
+    /// Deepening adds identity mapping layers: the same output to the bit, more layers; fewer is refused.
+    func testDeepenedKeepsTheFunction() throws {
+        let m = FSRCNN.random(d: 8, s: 4, m: 2, scale: 3, seed: 9)
+        // Random biases and slopes, so negative values reach the new layers.
+        var b = m
+        for i in b.body.indices { b.body[i].bias = b.body[i].bias.indices.map { Float($0 % 3) * 0.1 - 0.1 } }
+        let deep = try b.deepened(mapping: 5)
+        XCTAssertEqual(deep.body.count, b.body.count + 3)
+        XCTAssertEqual(deep.bodyRadius, b.bodyRadius + 3)
+        let y = randomPlane(width: 19, height: 11, seed: 2)
+        XCTAssertEqual(deep.forwardReference(y).data, b.forwardReference(y).data)
+        XCTAssertEqual(try deep.forward(y, threads: 2).data, try b.forward(y, threads: 2).data)
+        XCTAssertThrowsError(try deep.deepened(mapping: 4))
+    }
+
     /// At the native size Y is the network's output; elsewhere it is that output resized with MATLAB bicubic.
     func testNativeScaleThenBicubicForOtherSizes() throws {
         let m = Self.model
