@@ -10,59 +10,40 @@ VENV: any Python with numpy and Pillow (srref.py's needs). --model NAME=ARGS add
 arguments are ARGS, with {s} replaced by the scale, e.g. --model 'fsrcnn=--weights Weights/fsrcnn-x{s}.safetensors'.
 Default columns: the authors' 9-5-5 (../shared/reference-weights), our shipped SRCNN, our shipped FSRCNN.
 """
-import argparse, json, os, shlex, subprocess, sys, tempfile, time
+import argparse, json, os, sys, tempfile, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
-SRREF = os.path.join(SHARED, "tools", "srref.py")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sr_tables import SHARED, DEFAULT_SRCNN, cpu_name, degrade, hr_folder, models, print_table, score, upscale  # noqa
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--srcnn", default=os.path.join(ROOT, ".build/release/srcnn"))
+    ap.add_argument("--srcnn", default=DEFAULT_SRCNN)
     ap.add_argument("--sets", default="Set5,Set14,B100")
     ap.add_argument("--scales", default="2,3,4")
     ap.add_argument("--model", action="append", default=[], help="NAME=ARGS (see the module's help)")
     ap.add_argument("--json")
     args = ap.parse_args()
     ref = os.path.join(SHARED, "reference-weights", "srcnn_9-5-5_ImageNet_x{s}.safetensors")
-    models = [m.split("=", 1) for m in args.model] or [
-        ["authors 9-5-5", f"--weights {ref}"],
-        ["ours SRCNN", "--model srcnn"],
-        ["ours FSRCNN", "--model fsrcnn"],
-    ]
-    print(subprocess.run(["lscpu"], capture_output=True, text=True).stdout.split("Model name:")[1].split("\n")[0]
-          .strip(), "|", args.srcnn, file=sys.stderr)
+    cols = models(args.model, [["authors 9-5-5", f"--weights {ref}"], ["ours SRCNN", "--model srcnn"],
+                               ["ours FSRCNN", "--model fsrcnn"]])
+    print(cpu_name(), "|", args.srcnn, file=sys.stderr)
     rows, results, t0 = [], {}, time.time()
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.sets.split(","):
-            hr = os.path.join(SHARED, "data", name)
-            if not os.path.isdir(hr):
-                sys.exit(f"missing {hr}")
+        for set_name in args.sets.split(","):
+            hr, name = hr_folder(set_name)
             for s in map(int, args.scales.split(",")):
                 lr = os.path.join(tmp, f"{name}-x{s}-lr")
-                subprocess.run([sys.executable, SRREF, "degrade", "--set", hr, "--scale", str(s), "--out", lr],
-                               check=True, capture_output=True)
+                degrade(hr, s, lr)
                 cells = {}
-                for label, margs in models:
+                for label, margs in cols:
                     out = os.path.join(tmp, f"{name}-x{s}-{len(cells)}")
-                    cmd = [args.srcnn, "upscale", lr, out, "--scale", str(s), "--quiet"] + shlex.split(
-                        margs.replace("{s}", str(s)))
-                    subprocess.run(cmd, check=True, capture_output=True)
-                    j = os.path.join(tmp, "eval.json")
-                    subprocess.run([sys.executable, SRREF, "eval", "--set", hr, "--scale", str(s), "--protocol", "png",
-                                    "--sr-dir", out, "--json", j], check=True, capture_output=True)
-                    mean = json.load(open(j))["mean"]
-                    cells["bicubic"] = (mean["bicubic_psnr"], mean["bicubic_ssim"])
-                    cells[label] = (mean["sr_psnr"], mean["sr_ssim"])
+                    upscale(args.srcnn, lr, out, s, margs)
+                    cells[label], cells["bicubic"] = score(hr, s, out, tmp)
                 results[f"{name} x{s}"] = cells
-                rows.append((name, s, cells))
+                rows.append(((name, f"x{s}"), cells))
                 print(f"{name} x{s} done ({time.time() - t0:.0f} s)", file=sys.stderr)
-    labels = ["bicubic"] + [m[0] for m in models]
-    print("| set | scale | " + " | ".join(labels) + " |")
-    print("|---|---|" + "---|" * len(labels))
-    for name, s, cells in rows:
-        print(f"| {name} | x{s} | " + " | ".join(f"{cells[l][0]:.3f} / {cells[l][1]:.4f}" for l in labels) + " |")
+    print_table(["set", "scale"], ["bicubic"] + [c[0] for c in cols], rows)
     if args.json:
         json.dump(results, open(args.json, "w"), indent=1)
 
