@@ -231,6 +231,8 @@ public struct ValidationImage: Sendable {
     /// MATLAB bicubic down by 1/scale (FSRCNN's input) and back up (SRCNN's).
     public var lr: Plane
     public var bicubic: Plane
+    /// A photo run's clean pair beside its JPEG one (`lr`, `bicubic`): what the run keeps of clean inputs.
+    public var clean: (lr: Plane, bicubic: Plane)?
     public init(name: String, hrLuma: Plane, scale: Int) {
         self.name = name
         hr = hrLuma.modcrop(scale)
@@ -239,7 +241,7 @@ public struct ValidationImage: Sendable {
     }
 
     /// A photo run's validation image: the LR is JPEG-compressed at `degradation.validationQuality` (no noise,
-    /// no draw), so the best epoch is the one that serves compressed inputs best.
+    /// no draw), so the best epoch is the one that serves compressed inputs best; `clean` keeps the clean pair.
     public init(name: String, planes: [Plane], scale: Int, degradation: Degradation, codec: JPEGCodec) throws {
         self.name = name
         hr = BenchmarkProtocol.hrLuma(planes).modcrop(scale)
@@ -248,5 +250,7 @@ public struct ValidationImage: Sendable {
         lr = try degradation.lowResolutionLuma(hrLuma: hr, hrPlanes: colour, scale: scale, draw: d, key: 0, seed: 0,
                                                codec: codec)
         bicubic = Resize.bicubic(lr, width: hr.width, height: hr.height)
+        let cleanLR = Resize.bicubic(hr, width: hr.width / scale, height: hr.height / scale)
+        clean = (cleanLR, Resize.bicubic(cleanLR, width: hr.width, height: hr.height))
     }
 }

@@ -172,19 +172,32 @@ public final class Trainer {
 
     /// Mean val PSNR of `params` (default: current) under the benchmark protocol; nil without validation images.
     public func validatePSNR(_ params: [Float]? = nil) throws -> Double? {
+        try validatePSNR(params, inputs: validation.map { ($0.lr, $0.bicubic) })
+    }
+
+    /// A photo run's mean val PSNR on the clean LR (not used to pick the best epoch; printed beside the JPEG one,
+    /// so a recipe can be judged on what it costs clean inputs); nil for clean runs.
+    public func validateCleanPSNR(_ params: [Float]? = nil) throws -> Double? {
+        let clean = validation.compactMap(\.clean)
+        guard !clean.isEmpty, clean.count == validation.count else { return nil }
+        return try validatePSNR(params, inputs: clean.map { ($0.lr, $0.bicubic) })
+    }
+
+    /// Mean PSNR against the validation HR of the model run on `inputs` (per image: FSRCNN's LR, SRCNN's bicubic).
+    func validatePSNR(_ params: [Float]?, inputs: [(lr: Plane, bicubic: Plane)]) throws -> Double? {
         guard !validation.isEmpty else { return nil }
         let p = params ?? model.params
         var sum = 0.0
         if config.arch.isFSRCNN {
             let m = FSRCNNModel.model(config.arch, p, scale: config.scale)
-            for v in validation {
-                let sr = try m.forward(v.lr, threads: config.threads)
+            for (v, input) in zip(validation, inputs) {
+                let sr = try m.forward(input.lr, threads: config.threads)
                 sum += Metrics.psnr(sr, v.hr, shave: config.scale)
             }
         } else {
             let net = PackedNetwork(Model.network(config.arch, p))
-            for v in validation {
-                let sr = try net.forward(v.bicubic, options: ForwardOptions(threads: config.threads))
+            for (v, input) in zip(validation, inputs) {
+                let sr = try net.forward(input.bicubic, options: ForwardOptions(threads: config.threads))
                 sum += Metrics.psnr(sr, v.hr, shave: config.scale)
             }
         }
@@ -335,8 +348,10 @@ public final class Trainer {
             state.epoch += 1; state.stepInEpoch = 0
             try checkFinite()
             let left = Double((config.epochs - state.epoch) * spe * N) / rate
-            log(String(format: "epoch %d/%d  loss %.6f  val PSNR %@  %.0f patches/s  %@ elapsed  ETA %@", state.epoch, config.epochs,
-                       rec.loss, psnr.map { String(format: "%.3f dB", $0) } ?? "-", rate, Trainer.hms(state.seconds), Trainer.hms(left)))
+            let clean = try validateCleanPSNR().map { String(format: " (clean LR %.3f dB)", $0) } ?? ""
+            log(String(format: "epoch %d/%d  loss %.6f  val PSNR %@%@  %.0f patches/s  %@ elapsed  ETA %@", state.epoch,
+                       config.epochs, rec.loss, psnr.map { String(format: "%.3f dB", $0) } ?? "-", clean, rate,
+                       Trainer.hms(state.seconds), Trainer.hms(left)))
             try writeOutputs()
             try saveCheckpoint()
         }

@@ -93,6 +93,18 @@ final class DegradationTests: XCTestCase {
         XCTAssertNotEqual(srcnn.inputs, srcnnClean.inputs)
     }
 
+    /// A photo run's validation image: JPEG LR to pick epochs, and the clean pair of a clean run beside it.
+    func testPhotoValidationKeepsTheCleanPair() throws {
+        let img = photo(), d = Degradation(jpeg: 40...80, noise: nil, clean: 0.3)
+        let v = try ValidationImage(name: "p", planes: img, scale: 3, degradation: d, codec: codec)
+        let c = ValidationImage(name: "c", hrLuma: BenchmarkProtocol.hrLuma(img), scale: 3)
+        XCTAssertNil(c.clean)
+        let pair = try XCTUnwrap(v.clean)
+        XCTAssertEqual(pair.lr.data, c.lr.data)
+        XCTAssertEqual(pair.bicubic.data, c.bicubic.data)
+        XCTAssertNotEqual(v.lr.data, c.lr.data)
+    }
+
     func testBadSettingsAreRefusedAndTheCheckpointNamesAChange() throws {
         for d in [Degradation(jpeg: 0...50), Degradation(noise: 0...99), Degradation(), Degradation(jpeg: 50...60, clean: 1),
                   Degradation(jpeg: 50...60, copies: 0)] {
