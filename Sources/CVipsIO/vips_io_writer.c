@@ -111,10 +111,10 @@ static int produce_rows(row_source *s, int top, int bottom) {
     return 0;
 }
 
+// Clamped to 0...1 (NaN to 0), then rounded half up: written without branches so row_to_u8's loop vectorises.
 static inline unsigned char to_u8(float v) {
-    if (!(v > 0.0f)) return 0;
-    if (v > 1.0f) return 255;
-    return (unsigned char)(int)((double)v * 255.0 + 0.5);
+    double d = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+    return (unsigned char)(int)(d * 255.0 + 0.5);
 }
 
 static inline unsigned short to_u16(float v) {
@@ -127,11 +127,7 @@ static inline unsigned short to_u16(float v) {
 // sample below cost 7 % of a 54 MP FSRCNN upscale).
 static void row_to_u8(const float *src, int channels, int bands, int n, VipsPel *dst) {
     if (channels == bands) {
-        for (size_t i = 0, m = (size_t)n * (size_t)bands; i < m; i++) {
-            float v = src[i];
-            double d = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
-            dst[i] = (unsigned char)(int)(d * 255.0 + 0.5);
-        }
+        for (size_t i = 0, m = (size_t)n * (size_t)bands; i < m; i++) dst[i] = to_u8(src[i]);
         return;
     }
     for (int x = 0; x < n; x++, src += channels)

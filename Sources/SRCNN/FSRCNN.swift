@@ -35,6 +35,8 @@ public struct FSRCNN: Equatable, Sendable {
     public var deconvPadding: Int { deconv.kernel / 2 - (scale - 1) / 2 }
     /// LR pixels of context each body output sees per side (2 + 0 + 4x1 + 0 = 6 for FSRCNN(56,12,4)).
     public var bodyRadius: Int { body.reduce(0) { $0 + $1.radius } }
+    /// The 3x3 mapping layers between the shrinking and the expanding layer (m of FSRCNN(d,s,m)).
+    public var mappingLayers: Int { body.count - 3 }
     public var parameterCount: Int {
         body.reduce(0) { $0 + $1.parameterCount } + slopes.reduce(0) { $0 + $1.count } + deconv.parameterCount
     }
@@ -111,7 +113,7 @@ public struct FSRCNN: Equatable, Sendable {
     /// the expanding layer, are identities (centre tap 1, bias 0, PReLU slopes 1), so the output is the same to the
     /// last bit, and a run started from it trains them from there (more capacity from trained weights).
     public func deepened(mapping m: Int) throws -> FSRCNN {
-        let have = body.count - 3
+        let have = mappingLayers
         guard body.count >= 3, m >= have else {
             throw SRCNNError.invalidArgument("FSRCNN has \(max(0, have)) mapping layers; cannot deepen it to \(m)")
         }

@@ -33,8 +33,9 @@ extension FSRCNN {
 public struct PackedFSRCNN: Sendable {
     public let model: FSRCNN
     public let kernels: KernelFamily
-    /// Per body layer: the packed weights, bias and PReLU slopes (padding lanes 0).
-    let layers: [(weights: [Float], bias: [Float], slopes: [Float])]
+    /// One body layer's packed weights, bias and PReLU slopes (padding lanes 0).
+    struct Layer: Sendable { let weights: [Float], bias: [Float], slopes: [Float] }
+    let layers: [Layer]
     let deconvWeights: [Float]
 
     public init(_ model: FSRCNN, kernels: KernelFamily = CPUFeatures.bestKernels) {
@@ -50,7 +51,7 @@ public struct PackedFSRCNN: Sendable {
             }
             var bias = [Float](repeating: 0, count: cs), slope = [Float](repeating: 0, count: cs)
             for o in 0..<cout { bias[o] = l.bias[o]; slope[o] = model.slopes[n][o] }
-            return (wt, bias, slope)
+            return Layer(weights: wt, bias: bias, slopes: slope)
         }
         let k = model.deconv.kernel, d = model.deconv.inChannels, cs = (d + 7) / 8 * 8
         var wt = [Float](repeating: 0, count: k * k * cs)
@@ -109,7 +110,7 @@ public struct PackedFSRCNN: Sendable {
     /// ceil(cout/8)*8 floats, the padding channels 0), which may read rows outside `rows` only where the border
     /// clamps them back inside.
     func conv(_ input: UnsafePointer<Float>, rows: Range<Int>, width w: Int, imageHeight H: Int, channels cin: Int,
-              inStride: Int, layer l: ConvLayer, packed: (weights: [Float], bias: [Float], slopes: [Float]),
+              inStride: Int, layer l: ConvLayer, packed: Layer,
               outRows: Range<Int>, padded: UnsafeMutablePointer<Float>?, out: UnsafeMutablePointer<Float>,
               threads: Int) {
         let k = l.kernel, p = l.radius, cout = l.outChannels, h = outRows.count
@@ -140,7 +141,6 @@ public struct PackedFSRCNN: Sendable {
             P = input
         }
         // Every float of `out` is written by the kernels.
-        let family = kernels
         packed.weights.withUnsafeBytes { wb in
             packed.bias.withUnsafeBytes { bb in
                 packed.slopes.withUnsafeBytes { sb in
@@ -151,7 +151,7 @@ public struct PackedFSRCNN: Sendable {
                     FSRCNN.parallelRows(h, threads: threads) { part in
                         for y in part {
                             let src = P + y * wp * inStride, dst = O + y * w * V
-                            switch family {
+                            switch kernels {
                             case .avx512:
                                 avx512FSRCNNConvRow(n: w, k: k, cin: cin, csIn: inStride, rowStride: wp * inStride,
                                                     src: src, weights: W, vectors: V, bias: B, slopes: S, out: dst)
@@ -194,11 +194,10 @@ public struct PackedFSRCNN: Sendable {
         let jLow = taps.map { $0.0 }.min()!, jHigh = taps.map { $0.0 }.max()!
         let inner = min(w, max(0, jHigh))..<max(min(w, max(0, jHigh)), min(w, w + jLow))
         let ends = [0..<(s * inner.lowerBound), (s * inner.upperBound)..<W]
-        let family = kernels
-        let interior = family == .avx512 ? avx512FSRCNNDeconvInterior
-            : family == .avx2 ? avx2FSRCNNDeconvInterior : genericFSRCNNDeconvInterior
-        let edge = family == .avx512 ? avx512FSRCNNDeconvRow
-            : family == .avx2 ? avx2FSRCNNDeconvRow : genericFSRCNNDeconvRow
+        let interior = kernels == .avx512 ? avx512FSRCNNDeconvInterior
+            : kernels == .avx2 ? avx2FSRCNNDeconvInterior : genericFSRCNNDeconvInterior
+        let edge = kernels == .avx512 ? avx512FSRCNNDeconvRow
+            : kernels == .avx2 ? avx2FSRCNNDeconvRow : genericFSRCNNDeconvRow
         do {
             deconvWeights.withUnsafeBytes { wb in
                 out.withUnsafeMutableBufferPointer { ob in

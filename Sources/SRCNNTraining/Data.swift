@@ -110,9 +110,8 @@ public struct PatchSet: Sendable {
                                               minSide: minSide).map { $0[0] }
         func key(_ b: Int, _ t: Int, _ c: Int) -> UInt64 { UInt64(image) << 16 | UInt64(b) << 8 | UInt64(t) << 4 | UInt64(c) }
         for (b, luma) in lumas.enumerated() {
-            let allClean = (0..<flips).allSatisfy { t in
-                (0..<deg.copies).allSatisfy { deg.draw(seed: seed, key: key(b, t, $0)).clean }
-            }
+            let draws = (0..<flips).map { t in (0..<deg.copies).map { deg.draw(seed: seed, key: key(b, t, $0)) } }
+            let allClean = draws.joined().allSatisfy(\.clean)
             let base = allClean ? [] : b == 0 ? colour
                 : colour.map { Resize.bicubic($0, width: luma.width, height: luma.height) }
             for t in 0..<flips {
@@ -123,7 +122,7 @@ public struct PatchSet: Sendable {
                 for c in 0..<deg.copies {
                     let k = key(b, t, c)
                     let lr = try deg.lowResolutionLuma(hrLuma: hr, hrPlanes: hrColour, scale: scale,
-                                                       draw: deg.draw(seed: seed, key: k), key: k, seed: seed,
+                                                       draw: draws[t][c], key: k, seed: seed,
                                                        codec: codec)
                     if let g {
                         addLowResolutionPair(hr: hr, lr: lr, geometry: g, stride: settings.stride)
@@ -244,13 +243,13 @@ public struct ValidationImage: Sendable {
     /// no draw), so the best epoch is the one that serves compressed inputs best; `clean` keeps the clean pair.
     public init(name: String, planes: [Plane], scale: Int, degradation: Degradation, codec: JPEGCodec) throws {
         self.name = name
-        hr = BenchmarkProtocol.hrLuma(planes).modcrop(scale)
+        let plain = ValidationImage(name: name, hrLuma: BenchmarkProtocol.hrLuma(planes), scale: scale)
+        hr = plain.hr
+        clean = (plain.lr, plain.bicubic)
         let colour = (planes.count >= 3 ? Array(planes[0..<3]) : [planes[0]]).map { $0.modcrop(scale) }
         let d = Degradation.Draw(clean: false, sigma: 0, quality: degradation.validationQuality)
         lr = try degradation.lowResolutionLuma(hrLuma: hr, hrPlanes: colour, scale: scale, draw: d, key: 0, seed: 0,
                                                codec: codec)
         bicubic = Resize.bicubic(lr, width: hr.width, height: hr.height)
-        let cleanLR = Resize.bicubic(hr, width: hr.width / scale, height: hr.height / scale)
-        clean = (cleanLR, Resize.bicubic(cleanLR, width: hr.width, height: hr.height))
     }
 }

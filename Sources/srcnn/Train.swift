@@ -177,8 +177,8 @@ struct Train: ParsableCommand {
                 case .srcnn(let n) where !config.arch.isFSRCNN: initial = try Model.parameters(from: n, arch: config.arch)
                 case .fsrcnn(let m) where config.arch.isFSRCNN:
                     // A run with more mapping layers starts from the file's function, the new layers identities.
-                    let mapping = config.arch.kernels.count - 4
-                    let start = m.body.count - 3 < mapping ? try m.deepened(mapping: mapping) : m
+                    let mapping = config.arch.kernels.count - 4   // 5, 1, m 3x3, 1, the 9x9 deconvolution
+                    let start = m.mappingLayers < mapping ? try m.deepened(mapping: mapping) : m
                     initial = try FSRCNNModel.parameters(from: start, arch: config.arch)
                 case let m: throw SRCNNError.invalidArgument("--init \(i) holds \(m.description), training \(config.arch.name)")
                 }
