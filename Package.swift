@@ -32,11 +32,13 @@ let package = Package(
         .target(name: "SRCNNKernelsAVX2", dependencies: ["SRCNNKernelCommon"],
                 swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]),
                                 .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
+        // FSRCNN's planar row kernels in C, one set per family (target attributes), with a portable generic set.
+        .target(name: "CFSRCNN"),
         // CPUID/XGETBV: which instruction sets the CPU and the OS support.
         .target(name: "CCPUID"),
         // OpenBLAS (Debian's libopenblas0), loaded with dlopen the first time the BLAS kernels run.
         .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "SRCNN", dependencies: ["CBLAS", "CCPUID", "SRCNNKernelCommon", "SRCNNKernelsAVX512", "SRCNNKernelsAVX2"],
+        .target(name: "SRCNN", dependencies: ["CBLAS", "CCPUID", "CFSRCNN", "SRCNNKernelCommon", "SRCNNKernelsAVX512", "SRCNNKernelsAVX2"],
                 swiftSettings: fast),
         // The host layer shared by the CLI, the plug-in and the trainer: files (reads, atomic writes, weights by
         // path), shipped-weights discovery, image folders, the one scale -> size rule.

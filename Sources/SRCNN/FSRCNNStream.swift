@@ -32,11 +32,12 @@ public final class FSRCNNStream: UpscaleBands {
         return sorted.first { Double($0.scale) >= factor - 1e-9 } ?? sorted.last
     }
 
-    /// Output rows per band by default: about 4 M floats per feature map (the network recomputes ~16 LR rows of
-    /// halo per band, so taller bands waste less), at least 16 and at most 96 LR rows.
+    /// Output rows per band by default: about 4 M floats per output plane (the network recomputes ~16 LR rows of
+    /// halo per band, so taller bands waste less; its own maps are per-tile rings, not band-sized), at least 16
+    /// and at most 96 LR rows.
     public static func defaultBandRows(_ model: FSRCNN, sourceWidth: Int, factor: Double) -> Int {
-        let d = model.body.map(\.outChannels).max() ?? 1
-        let lrRows = min(96, max(16, (4 << 20) / max(1, sourceWidth * ((d + 7) / 8 * 8))))
+        let s = model.scale
+        let lrRows = min(96, max(16, (4 << 20) / max(1, sourceWidth * s * s)))
         return max(1, Int((Double(lrRows) * factor).rounded()))
     }
 
