@@ -131,6 +131,55 @@ public struct FSRCNN: Equatable, Sendable {
 }
 
 extension FSRCNN {
+    /// The same function with `width` shrunk channels (at least the current s), Net2Net-style: each new channel
+    /// copies a random existing one (weights, bias, PReLU slope) in the shrinking and mapping layers, and every
+    /// layer reading a copied channel splits that channel's input weights between its copies by random fractions
+    /// summing to 1. The output equals the original up to Float rounding, and because the copies' outgoing weights
+    /// differ, training moves them apart (equal splits would keep them identical forever). Deterministic for a seed.
+    public func widened(shrink width: Int, seed: UInt64) throws -> FSRCNN {
+        let m = mappingLayers
+        guard body.count >= 3, width >= body[1].outChannels else {
+            throw SRCNNError.invalidArgument("FSRCNN shrinks to \(body.count > 1 ? body[1].outChannels : 0) channels; "
+                                             + "cannot widen it to \(width)")
+        }
+        let s = body[1].outChannels
+        guard width > s else { return self }
+        var rng = SplitMix64(seed: seed)
+        // New channel j copies old channel source[j]; share[j] is its fraction of source[j]'s outgoing weights.
+        let source = (0..<width).map { $0 < s ? $0 : Int(rng.next() % UInt64(s)) }
+        var share = [Double](repeating: 0, count: width)
+        for g in 0..<s {
+            let copies = source.indices.filter { source[$0] == g }
+            let raw = copies.map { _ in 0.5 + rng.nextUniform() }, total = raw.reduce(0, +)
+            for (j, r) in zip(copies, raw) { share[j] = r / total }
+        }
+        /// Layer n with its outputs and/or inputs mapped through `source` (inputs scaled by `share`).
+        func remap(_ n: Int, outputs: Bool, inputs: Bool) -> ConvLayer {
+            let l = body[n], k = l.kernel
+            let cout = outputs ? width : l.outChannels, cin = inputs ? width : l.inChannels
+            var w = [Float](repeating: 0, count: cout * cin * k * k), b = [Float](repeating: 0, count: cout)
+            for o in 0..<cout {
+                let so = outputs ? source[o] : o
+                b[o] = l.bias[so]
+                for c in 0..<cin {
+                    let sc = inputs ? source[c] : c, f = inputs ? share[c] : 1
+                    for r in 0..<k {
+                        for q in 0..<k { w[((o * cin + c) * k + r) * k + q] = Float(Double(l.weight(so, sc, r, q)) * f) }
+                    }
+                }
+            }
+            return ConvLayer(outChannels: cout, inChannels: cin, kernel: k, weights: w, bias: b)
+        }
+        var out = self
+        let last = body.count - 1
+        for n in 1...last {
+            out.body[n] = remap(n, outputs: n < last, inputs: n > 1)
+            if n < last { out.slopes[n] = source.map { slopes[n][$0] } }
+        }
+        precondition(out.mappingLayers == m)
+        return out
+    }
+
     /// The plain reference: direct loops in Double on the LR plane (values 0...1), replicate padding per layer,
     /// the transposed convolution as documented on the type. Output (scale*W) x (scale*H). Slow, obviously right.
     public func forwardReference(_ lr: Plane) -> Plane {

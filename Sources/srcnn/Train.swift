@@ -44,7 +44,7 @@ struct Train: ParsableCommand {
     @Option(help: "Learning rate of the last layer (default: --lr; paper presets 1e-5).") var lrLast: Double?
     @Option(help: "Random seed (initialisation and shuffling).") var seed: UInt64?
     @Option(help: "Std of the Gaussian initial weights (default: He-normal; paper presets 0.001).") var initStd: Double?
-    @Option(help: "Start from these weights (fine-tuning; same architecture, or an FSRCNN with fewer mapping layers: the new ones start as identities).") var `init`: String?
+    @Option(help: "Start from these weights (fine-tuning; same architecture, or an FSRCNN with a narrower shrink or fewer mapping layers: copied channels and identity layers keep its function).") var `init`: String?
     @Option(help: "Worker threads.") var threads: Int = 2
     @Option(help: "Patches per GEMM inside a thread (OpenBLAS kernels only; the AVX-512 kernels take one patch at a time).") var micro: Int?
     @Option(name: .shortAndLong, help: "Output weights (safetensors; best val PSNR so far).") var output: String = "srcnn-train.safetensors"
@@ -176,9 +176,13 @@ struct Train: ParsableCommand {
                 switch try SRModel(contentsOf: i) {
                 case .srcnn(let n) where !config.arch.isFSRCNN: initial = try Model.parameters(from: n, arch: config.arch)
                 case .fsrcnn(let m) where config.arch.isFSRCNN:
-                    // A run with more mapping layers starts from the file's function, the new layers identities.
+                    // A run with a wider shrink or more mapping layers starts from the file's function: copied
+                    // channels (FSRCNN.widened), identity layers (FSRCNN.deepened).
                     let mapping = config.arch.kernels.count - 4   // 5, 1, m 3x3, 1, the 9x9 deconvolution
-                    let start = m.mappingLayers < mapping ? try m.deepened(mapping: mapping) : m
+                    let shrink = config.arch.filters.count > 1 ? config.arch.filters[1] : 0
+                    let wide = m.body.count > 1 && m.body[1].outChannels < shrink
+                        ? try m.widened(shrink: shrink, seed: config.seed) : m
+                    let start = wide.mappingLayers < mapping ? try wide.deepened(mapping: mapping) : wide
                     initial = try FSRCNNModel.parameters(from: start, arch: config.arch)
                 case let m: throw SRCNNError.invalidArgument("--init \(i) holds \(m.description), training \(config.arch.name)")
                 }

@@ -117,6 +117,28 @@ final class FSRCNNEngineTests: XCTestCase {
         }
     }
 
+    /// Widening copies shrunk channels and splits their outgoing weights: the same function within Float rounding,
+    /// the new width everywhere it applies, deterministic for a seed, copies that differ; narrower is refused.
+    func testWidenedKeepsTheFunction() throws {
+        let b = FSRCNN.random(d: 20, s: 6, m: 2, scale: 3, seed: 77)
+        let wide = try b.widened(shrink: 11, seed: 5)
+        XCTAssertEqual(wide.body.map(\.outChannels), [20, 11, 11, 11, 20])
+        XCTAssertEqual(wide.body.map(\.inChannels), [1, 20, 11, 11, 11])
+        XCTAssertEqual(wide.slopes.map(\.count), [20, 11, 11, 11, 20])
+        XCTAssertNoThrow(try wide.validate())
+        let y = randomPlane(width: 23, height: 17, seed: 8)
+        let diff = try wide.forward(y).maxAbsDifference(b.forward(y))
+        XCTAssertLessThan(diff, 1e-5)
+        XCTAssertEqual(try b.widened(shrink: 11, seed: 5), wide)
+        XCTAssertNotEqual(try b.widened(shrink: 11, seed: 6), wide)
+        // A copy (same shrink weights as an original channel) reads its channel with other weights than the original.
+        let shrink = wide.body[1], expand = wide.body[4]
+        let j = 6, g = (0..<6).first { c in (0..<20).allSatisfy { shrink.weight(c, $0, 0, 0) == shrink.weight(j, $0, 0, 0) } }
+        XCTAssertNotNil(g)
+        XCTAssertTrue((0..<20).contains { o in expand.weight(o, j, 0, 0) != expand.weight(o, g!, 0, 0) })
+        XCTAssertThrowsError(try wide.widened(shrink: 8, seed: 1))
+    }
+
     /// Deepening adds identity mapping layers: the same output to the bit, more layers; fewer is refused.
     func testDeepenedKeepsTheFunction() throws {
         let m = FSRCNN.random(d: 8, s: 4, m: 2, scale: 3, seed: 9)

@@ -31,6 +31,11 @@
 #         fsrcnn-x3-photo-m8  capacity: FSRCNN(56,12,8) from fsrcnn-x3-photo-c's best, its 4 new mapping layers
 #                        starting as identities (the same function), LR patches 30 (labels 24 as before), photo-c's
 #                        recipe: the q75 specialist plateaued at +0.36 dB over clean (val10), short of +0.5
+#         srcnn-x2-291-ds, srcnn-x4-291-ds  srcnn-x3-291-ds's recipe at x2 (from srcnn-x2-291-lr5's best) and x4
+#                        (from the shipped T91 srcnn-x4, lr 1e-4 / last 1e-5: no 291 stage before it)
+#         fsrcnn-x3-photo-w32  capacity by width: FSRCNN(56,32,4) from photo-c's best, its shrink widened from 12 to
+#                        32 channels (FSRCNN.widened: copied channels, uneven splits; the same function), photo-c's
+#                        recipe: the 8 mapping layers of -m8 gained 0.01 dB at q75 (val10), so depth is not the limit
 #         srcnn-x2-291-lr5  stage 2: from srcnn-x2-291's best weights (val10 flat for 8 epochs) with lr 2e-5 (last 2e-6)
 #
 # Data (never Set5/Set14/B100): /work/train/data/train291 = T91 + the first 190 BSD200 files by name (281
@@ -38,7 +43,7 @@
 # symlinks into ../shared/data, made here; the checkpoint records these paths, so they are fixed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUN=${1:?usage: Weights/training/train.sh RUN [THREADS]  (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, fsrcnn-x3-photo-c, fsrcnn-x3-photo-q75, fsrcnn-x3-photo-m8, srcnn-x3-291-ds)}
+RUN=${1:?usage: Weights/training/train.sh RUN [THREADS]  (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, fsrcnn-x3-photo-c, fsrcnn-x3-photo-q75, fsrcnn-x3-photo-m8, fsrcnn-x3-photo-w32, srcnn-x3-291-ds, srcnn-x2-291-ds, srcnn-x4-291-ds)}
 THREADS=${2:-1}
 DATA=/work/train/data
 SHARED=$(cd .. && pwd)/shared/data
@@ -81,6 +86,14 @@ case "$RUN" in
     START=(--family srcnn --layers 9-5-5 --filters 64,32 --patch 33 --stride 14 --batch 64 --optimizer adam
            --scale 3 --flips --flips-at-gather --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 100
            --init "$W/srcnn-x3-291.safetensors" --lr 5e-5 --lr-last 5e-6) ;;
+  srcnn-x2-291-ds)
+    START=(--family srcnn --layers 9-5-5 --filters 64,32 --patch 33 --stride 14 --batch 64 --optimizer adam
+           --scale 2 --flips --flips-at-gather --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 100
+           --init "$W/srcnn-x2-291-lr5.safetensors" --lr 5e-5 --lr-last 5e-6) ;;
+  srcnn-x4-291-ds)
+    START=(--family srcnn --layers 9-5-5 --filters 64,32 --patch 33 --stride 14 --batch 64 --optimizer adam
+           --scale 4 --flips --flips-at-gather --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 100
+           --init "Weights/srcnn-x4.safetensors" --lr 1e-4 --lr-last 1e-5) ;;
   fsrcnn-x3-photo-b)
     START=(--family fsrcnn --scale 3 --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 60
            --jpeg 30-95 --noise 0-1.5 --clean 0.4 --init Weights/fsrcnn-x3.safetensors --lr 1e-4 --lr-last 1e-4) ;;
@@ -94,12 +107,16 @@ case "$RUN" in
     START=(--family fsrcnn --scale 3 --layers 5-1-3-3-3-3-3-3-3-3-1-9 --filters 56,12,12,12,12,12,12,12,12,12,56
            --patch 30 --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 60 --jpeg 40-95
            --clean 0.35 --init "$W/fsrcnn-x3-photo-c.safetensors" --lr 1e-4 --lr-last 1e-4) ;;
+  fsrcnn-x3-photo-w32)
+    START=(--family fsrcnn --scale 3 --layers 5-1-3-3-3-3-1-9 --filters 56,32,32,32,32,32,56
+           --flips --downscales 0.9,0.8,0.7,0.6 --steps-per-epoch 5000 --epochs 60 --jpeg 40-95
+           --clean 0.35 --init "$W/fsrcnn-x3-photo-c.safetensors" --lr 1e-4 --lr-last 1e-4) ;;
   srcnn-x2-photo|srcnn-x3-photo|srcnn-x4-photo)
     S=${RUN#srcnn-x}; S=${S%-photo}
     START=(--family srcnn --layers 9-5-5 --filters 64,32 --patch 33 --stride 14 --batch 64 --optimizer adam
            --scale "$S" --flips --flips-at-gather --steps-per-epoch 5000 --epochs 100 --jpeg 40-95 --clean 0.35
            --init "Weights/srcnn-x$S.safetensors" --lr 1e-4 --lr-last 1e-5) ;;
-  *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, fsrcnn-x3-photo-c, fsrcnn-x3-photo-q75, fsrcnn-x3-photo-m8, srcnn-x3-291-ds)" >&2
+  *) echo "train.sh: unknown run '$RUN' (runs: fsrcnn-x3, fsrcnn-x3-lr4, fsrcnn-x2, fsrcnn-x4, srcnn-x2-291, srcnn-x2-291-lr5, srcnn-x3-291, srcnn-x4-291, fsrcnn-xN-photo and srcnn-xN-photo for N = 2, 3, 4, fsrcnn-x3-photo-b, fsrcnn-x3-photo-c, fsrcnn-x3-photo-q75, fsrcnn-x3-photo-m8, fsrcnn-x3-photo-w32, srcnn-x3-291-ds, srcnn-x2-291-ds, srcnn-x4-291-ds)" >&2
      exit 2 ;;
 esac
 if [ -f "$W/$RUN.ckpt" ]; then
