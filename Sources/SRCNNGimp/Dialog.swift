@@ -69,6 +69,12 @@ func showDialog(_ settings: Settings, image: gint32, drawable: gint32) throws ->
         else { return -1 }
         return Int32(dialogModels().firstIndex { $0.path == path } ?? -1)
     }
+    values.has_photo = { fast in
+        let model = ShippedModel(fast != 0 ? .fsrcnn : .srcnn, photo: true)
+        return ShippedWeights.find(in: weightsFolders(), model: model).isEmpty ? 0 : 1
+    }
+    let jpeg = loadedFromJPEG(image)
+    values.photo = (jpeg ? settings.photoForJPEG : settings.photoForOther) ? 1 : 0
     withUnsafeMutableBytes(of: &values.weights) { buf in
         let bytes = Array(settings.weights.utf8.prefix(buf.count - 1))
         buf.copyBytes(from: bytes + [0])
@@ -91,8 +97,9 @@ func showDialog(_ settings: Settings, image: gint32, drawable: gint32) throws ->
     case -1: return settings          // no display: fall back to the last values
     case 0: return nil
     default:
-        var chosen = Settings()
+        var chosen = settings
         chosen.scale = values.scale
+        if jpeg { chosen.photoForJPEG = values.photo != 0 } else { chosen.photoForOther = values.photo != 0 }
         chosen.allLayers = values.all_layers != 0
         chosen.output = OutputMode(rawValue: Int(values.output)) ?? .resize
         chosen.exactWidth = Int(values.exact_width)
@@ -100,6 +107,15 @@ func showDialog(_ settings: Settings, image: gint32, drawable: gint32) throws ->
         chosen.weights = withUnsafeBytes(of: &values.weights) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
         return chosen
     }
+}
+
+/// Whether GIMP says `image` was loaded from a JPEG file (its imported file, else its own file name).
+func loadedFromJPEG(_ image: gint32) -> Bool {
+    var name = ""
+    if let uri = gimp_image_get_imported_uri(image) { name = String(cString: uri); g_free(uri) }
+    else if let file = gimp_image_get_filename(image) { name = String(cString: file); g_free(file) }
+    let lower = name.lowercased()
+    return [".jpg", ".jpeg", ".jpe", ".jfif"].contains { lower.hasSuffix($0) }
 }
 
 /// An error's text (a plug-in error's message as is) into a C buffer of `size` bytes.

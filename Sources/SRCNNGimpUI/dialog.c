@@ -1,4 +1,5 @@
-// SRCNN Upscale dialog: size (factor, percent, or width/height with a chain), where the result goes, model, layers.
+// SRCNN Upscale dialog: size (factor, percent, or width/height with a chain), where the result goes, model, input,
+// layers.
 #include <stdio.h>
 #include <string.h>
 #include <libgimp/gimp.h>
@@ -14,11 +15,30 @@ static int is_shipped(DialogState *s, int choice) {
   return choice >= s->first_model && choice < s->first_model + s->n_models;
 }
 
+// Whether the current choice runs photo weights: an automatic choice, the family's photo weights shipped, and
+// Input set to photo.
+static int photo_offered(DialogState *s) {
+  int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s->combo));
+  if (!s->has_photo || !(choice == 0 || (s->has_fast && choice == 1))) return 0;
+  return s->has_photo(choice == 1 && s->has_fast);
+}
+
+static int photo_chosen(DialogState *s) {
+  return s->photo && photo_offered(s) && gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s->photo));
+}
+
 // Which file the current choice runs: an automatic choice names the shipped model it picks for the scale.
 static void update_uses(DialogState *s) {
   char text[SRCNN_DIALOG_PATH_MAX + 96];
   int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s->combo));
-  if (choice == 0 || (s->has_fast && choice == 1)) {
+  if (s->photo) {
+    gtk_widget_set_sensitive(s->photo, photo_offered(s));
+    gtk_widget_set_sensitive(s->clean, photo_offered(s));
+  }
+  if (photo_chosen(s)) {
+    snprintf(text, sizeof text, "Uses the shipped %s photo weights (JPEG, noise; follow the scale)",
+             choice == 0 ? "SRCNN" : "FSRCNN");
+  } else if (choice == 0 || (s->has_fast && choice == 1)) {
     double f = gtk_adjustment_get_value(s->scale);
     int m = choice == 0 ? s->nearest_model(f) : s->fast_model(f);
     if (m >= 0) snprintf(text, sizeof text, "Uses %s (%s, follows the scale)", base_name(s->models[m]),
@@ -163,7 +183,9 @@ int srcnn__current_weights(DialogState *s, char *out, size_t size) {
   int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s->combo));
   out[0] = 0;
   if (s->has_fast && choice == 1) {
-    g_strlcpy(out, "fsrcnn", size);
+    g_strlcpy(out, photo_chosen(s) ? "fsrcnn-photo" : "fsrcnn", size);
+  } else if (choice == 0) {
+    if (photo_chosen(s)) g_strlcpy(out, "srcnn-photo", size);
   } else if (is_shipped(s, choice)) {
     g_strlcpy(out, s->models[choice - s->first_model], size);
   } else if (choice == s->other) {
@@ -195,6 +217,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   s.n_models = n_models;
   s.nearest_model = values->nearest_model;
   s.fast_model = values->fast_model;
+  s.has_photo = values->has_photo;
   s.models = models;
   s.model_labels = model_labels;
   s.values = values;
@@ -218,7 +241,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   if (values->preview_start && values->preview_poll) {
     gtk_box_pack_start(GTK_BOX(hbox), srcnn__make_preview(&s), FALSE, FALSE, 0);
   }
-  GtkWidget *table = gtk_table_new(11, 3, FALSE);
+  GtkWidget *table = gtk_table_new(12, 3, FALSE);
   gtk_table_set_row_spacings(GTK_TABLE(table), 6);
   gtk_table_set_col_spacings(GTK_TABLE(table), 6);
   gtk_box_pack_start(GTK_BOX(hbox), table, TRUE, TRUE, 0);
@@ -274,9 +297,10 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   s.combo = gtk_combo_box_text_new();
   gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "SRCNN 9-5-5 (the shipped model nearest the scale)");
   if (s.has_fast) gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(s.combo), "FSRCNN — fast (chosen for the scale)");
-  int active = s.has_fast && strcmp(values->weights, "fsrcnn") == 0 ? 1 : 0;
+  int fsrcnn = strcmp(values->weights, "fsrcnn") == 0 || strcmp(values->weights, "fsrcnn-photo") == 0;
+  int active = s.has_fast && fsrcnn ? 1 : 0;
   int automatic = values->weights[0] == 0 || strcmp(values->weights, "srcnn") == 0
-                  || strcmp(values->weights, "fsrcnn") == 0;
+                  || strcmp(values->weights, "srcnn-photo") == 0 || fsrcnn;
   for (int i = 0; i < n_models; i++) {
     char label[SRCNN_DIALOG_PATH_MAX + 64];
     snprintf(label, sizeof label, "%s  (%s)", model_labels[i], base_name(models[i]));
@@ -304,6 +328,19 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   s.uses_label = gtk_label_new("");
   gtk_misc_set_alignment(GTK_MISC(s.uses_label), 0.0, 0.5);
   gimp_table_attach_aligned(GTK_TABLE(table), 0, 8, "", 0.0, 0.5, s.uses_label, 1, FALSE);
+  // Input: weights for clean images or for photos (JPEG artefacts, noise), when the family has photo weights.
+  GtkWidget *input_box = gtk_hbox_new(FALSE, 12);
+  s.clean = gtk_radio_button_new_with_mnemonic(NULL, "C_lean");
+  s.photo = gtk_radio_button_new_with_mnemonic_from_widget(GTK_RADIO_BUTTON(s.clean), "P_hoto (JPEG, noise)");
+  gtk_box_pack_start(GTK_BOX(input_box), s.clean, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(input_box), s.photo, FALSE, FALSE, 0);
+  gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(values->photo ? s.photo : s.clean), TRUE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 9, "Input:", 0.0, 0.5, input_box, 1, FALSE);
+  gimp_help_set_help_data(s.clean, "Weights trained on clean images (PNG, TIFF, raw conversions): the sharpest "
+                          "result, but they also sharpen JPEG blocks and grain", NULL);
+  gimp_help_set_help_data(s.photo, "Weights trained on JPEG-compressed, noisy inputs: they remove blocking and "
+                          "ringing instead of sharpening it (the default for images loaded from a JPEG file)", NULL);
+  g_signal_connect_swapped(s.photo, "toggled", G_CALLBACK(update_uses), &s);
   g_signal_connect(s.combo, "changed", G_CALLBACK(model_changed), &s);
   g_signal_connect(s.scale, "value-changed", G_CALLBACK(scale_changed), &s);
   update_uses(&s);
@@ -312,7 +349,7 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
   s.all_layers = gtk_check_button_new_with_mnemonic("_All layers (every pixel layer, inside groups too)");
   g_signal_connect_swapped(s.all_layers, "toggled", G_CALLBACK(srcnn__request_preview), &s);
   gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(s.all_layers), values->all_layers != 0);
-  gimp_table_attach_aligned(GTK_TABLE(table), 0, 9, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
+  gimp_table_attach_aligned(GTK_TABLE(table), 0, 10, "Layers:", 0.0, 0.5, s.all_layers, 1, FALSE);
   gimp_help_set_help_data(s.all_layers, "Off: SRCNN on the active layer, the rest follows GIMP's cubic scale. "
                           "On: SRCNN on every pixel layer, inside layer groups too", NULL);
 
@@ -334,17 +371,8 @@ int srcnn_dialog_run(SRCNNDialogValues *values, int image_width, int image_heigh
     values->exact_height = s.exact ? (int) gtk_adjustment_get_value(s.height) : 0;
     values->output = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s.out_new)) ? 1 : 0;
     values->all_layers = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s.all_layers)) ? 1 : 0;
-    int choice = gtk_combo_box_get_active(GTK_COMBO_BOX(s.combo));
-    values->weights[0] = 0;
-    if (s.has_fast && choice == 1) {
-      g_strlcpy(values->weights, "fsrcnn", sizeof values->weights);
-    } else if (is_shipped(&s, choice)) {
-      g_strlcpy(values->weights, models[choice - s.first_model], sizeof values->weights);
-    } else if (choice == s.other) {
-      gchar *f = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(s.chooser));
-      if (f) g_strlcpy(values->weights, f, sizeof values->weights);
-      g_free(f);
-    }
+    srcnn__current_weights(&s, values->weights, sizeof values->weights);
+    values->photo = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(s.photo)) ? 1 : 0;
   }
   if (s.debounce) g_source_remove(s.debounce);
   if (s.poller) g_source_remove(s.poller);

@@ -22,6 +22,9 @@ typedef struct {
   const char *const *models;
   const char *const *model_labels;
   GtkWidget *uses_label;
+  // Input: clean or photo (JPEG, noise); offered for the automatic choices whose family has photo weights.
+  GtkWidget *photo, *clean;
+  int (*has_photo)(int);
   // Combo rows: 0 SRCNN automatic, then FSRCNN automatic when shipped (has_fast), the shipped models from
   // first_model on, and "Other file" last.
   int has_fast, first_model, other;

@@ -20,6 +20,9 @@ public struct Settings: Equatable, Sendable {
     /// Both > 0: an exact result size (the dialog's width and height unchained), `scale` then being the larger
     /// factor (the model is chosen for it). 0: the size follows `scale`.
     public var exactWidth = 0, exactHeight = 0
+    /// The dialog's Input (clean / photo weights), remembered apart for images loaded from a JPEG file (photo by
+    /// default) and for the others (clean by default).
+    public var photoForJPEG = true, photoForOther = false
 
     public init() {}
 
@@ -28,10 +31,12 @@ public struct Settings: Equatable, Sendable {
         exactWidth > 0 && exactHeight > 0 ? (exactWidth, exactHeight) : nil
     }
 
-    /// "scale\nlayers output width height\nweights" (the weights path last: it may hold anything but NUL). Data
-    /// saved by versions without the last three ("scale\nlayers\nweights") still loads, as a resize by the scale.
+    /// "scale\nlayers output width height photoJPEG photoOther\nweights" (the weights path last: it may hold
+    /// anything but NUL). Data saved by older versions ("scale\nlayers\nweights", or without the two photo
+    /// flags) still loads, with the defaults for what it lacks.
     public var serialized: [UInt8] {
-        Array("\(scale)\n\(allLayers ? 1 : 0) \(output.rawValue) \(exactWidth) \(exactHeight)\n\(weights)".utf8)
+        let flags = "\(allLayers ? 1 : 0) \(output.rawValue) \(exactWidth) \(exactHeight) \(photoForJPEG ? 1 : 0) \(photoForOther ? 1 : 0)"
+        return Array("\(scale)\n\(flags)\n\(weights)".utf8)
     }
 
     public init?(serialized bytes: [UInt8]) {
@@ -39,11 +44,15 @@ public struct Settings: Equatable, Sendable {
             .split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let s = Double(parts[0]) else { return nil }
         let modes = parts[1].split(separator: " ").map { Int($0) }
-        guard modes.count == 1 || modes.count == 4, let layers = modes[0], layers == 0 || layers == 1 else { return nil }
-        if modes.count == 4 {
+        guard [1, 4, 6].contains(modes.count), let layers = modes[0], layers == 0 || layers == 1 else { return nil }
+        if modes.count >= 4 {
             guard let o = modes[1].flatMap(OutputMode.init(rawValue:)), let w = modes[2], let h = modes[3],
                   w >= 0, h >= 0 else { return nil }
             (output, exactWidth, exactHeight) = (o, w, h)
+        }
+        if modes.count == 6 {
+            guard let j = modes[4], let o = modes[5], [0, 1].contains(j), [0, 1].contains(o) else { return nil }
+            (photoForJPEG, photoForOther) = (j == 1, o == 1)
         }
         scale = s
         allLayers = layers == 1

@@ -12,6 +12,8 @@ final class PluginCoreTests: XCTestCase {
         s.output = .newImage
         s.exactWidth = 640
         s.exactHeight = 400
+        s.photoForJPEG = false
+        s.photoForOther = true
         XCTAssertEqual(Settings(serialized: s.serialized), s)
         XCTAssertEqual(s.exactSize?.width, 640)
         // What versions before the output mode stored: a resize by the scale.
@@ -21,7 +23,12 @@ final class PluginCoreTests: XCTestCase {
         XCTAssertEqual(old?.weights, "fsrcnn")
         XCTAssertEqual(old?.output, .resize)
         XCTAssertNil(old?.exactSize)
-        for bad in ["", "2\n", "x\n0\n", "2\n2\n", "2\n0 7 0 0\n", "2\n0 1 -1 5\n", "2\n0 1\n"] {
+        // Before the dialog's Input: photo weights for JPEGs, clean ones for the rest.
+        let before = Settings(serialized: Array("2.0\n0 1 0 0\nsrcnn".utf8))
+        XCTAssertEqual(before?.output, .newImage)
+        XCTAssertEqual([before?.photoForJPEG, before?.photoForOther], [true, false])
+        for bad in ["", "2\n", "x\n0\n", "2\n2\n", "2\n0 7 0 0\n", "2\n0 1 -1 5\n", "2\n0 1\n",
+                    "2\n0 1 0 0 2 0\n", "2\n0 1 0 0 1\n"] {
             XCTAssertNil(Settings(serialized: Array(bad.utf8)), bad)
         }
     }

@@ -511,6 +511,55 @@ final class PluginTests: XCTestCase {
         assertClose(try ImageFile.load(out).planes, cli.planes, tolerance: 1.0 / 255 + 1e-5)
     }
 
+    /// The dialog's Input (issue 13): photo weights by default for an image loaded from a JPEG, clean ones for a
+    /// PNG, and the choice remembered apart for each: a JPEG switched to Clean stays Clean next time.
+    func testDialogInputDefaultsToPhotoForJPEGs() throws {
+        guard let gimp = try GimpProfile.make(), let display = try VirtualDisplay.start() else { return }
+        let folder = gimp.pluginFolder.appendingPathComponent("weights")
+        try Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 4).write(to: folder.appendingPathComponent("srcnn-x2.safetensors").path)
+        try Network.random(kernels: [9, 1, 5], filters: [8, 4], seed: 5).write(to: folder.appendingPathComponent("srcnn-photo-x2.safetensors").path)
+        let jpeg = try writeImage(gimp, name: "in.jpg", width: 12, height: 10, channels: 3, seed: 1)
+        let png = try writeImage(gimp, name: "in.png", width: 12, height: 10, channels: 3, seed: 2)
+        func run(_ file: String) -> String {
+            """
+            (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \(scm(file)) \(scm(file)))))
+                   (d (car (gimp-image-get-active-drawable img))))
+              (plug-in-srcnn-upscale RUN-INTERACTIVE img d 2.0 "" 0))
+            """
+        }
+        final class Box: @unchecked Sendable { var result: Result<GimpResult, Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            box.result = Result { try gimp.batch([run(jpeg), run(png), run(jpeg), run(jpeg)], display: display.name) }
+            done.signal()
+        }
+        // Per dialog: the keys pressed before OK (alt+l: Input "Clean").
+        for (n, keys) in ([[], [], ["alt+l"], []] as [[String]]).enumerated() {
+            guard let window = try display.waitForWindow(named: "^SRCNN Upscale$", seconds: 60) else {
+                XCTFail("dialog \(n + 1) did not appear")
+                _ = done.wait(timeout: .now() + 130)
+                return
+            }
+            _ = try display.xdotool(["windowfocus", "--sync", window])
+            Thread.sleep(forTimeInterval: 0.3)
+            for k in keys { _ = try display.xdotool(["key", k]); Thread.sleep(forTimeInterval: 0.3) }
+            _ = try display.xdotool(["key", "alt+o"])
+            // The next dialog is another process's window (X may give it the same id): wait for this one to go.
+            let gone = Date().addingTimeInterval(30)
+            while Date() < gone, try display.xdotool(["search", "--name", "^SRCNN Upscale$"]).0 == 0 {
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 130), .success)
+        let r = try XCTUnwrap(box.result).get()
+        XCTAssertFalse(r.failed, r.stderr)
+        let runs = r.stderr.components(separatedBy: "\n").filter { $0.hasPrefix("srcnn-upscale: ×") }
+        XCTAssertEqual(runs.map { $0.components(separatedBy: "/").last ?? "" },
+                       ["srcnn-photo-x2.safetensors", "srcnn-x2.safetensors", "srcnn-x2.safetensors",
+                        "srcnn-x2.safetensors"], r.stderr)
+    }
+
     /// Plugin/srcnn-batch.scm: every matching file upscaled into the output folder under its own name.
     func testBatchScript() throws {
         guard let gimp = try GimpProfile.make() else { return }

@@ -19,7 +19,9 @@ typedef struct {
 typedef struct {
   double scale;                            // 1...8
   char weights[SRCNN_DIALOG_PATH_MAX];     // "" = the shipped SRCNN model nearest the scale, "fsrcnn" = the
-                                           // shipped FSRCNN model for the scale, else a file
+                                           // shipped FSRCNN model for the scale, "srcnn-photo" / "fsrcnn-photo"
+                                           // the same for the photo weights, else a file
+  int photo;                               // Input: 0 clean, 1 photo (JPEG, noise); in: the initial choice
   int all_layers;                          // 0: the active layer, 1: every pixel layer (inside groups too)
   int output;                              // 0: resize this image, 1: a new image (of the selection's bounds)
   int exact_width, exact_height;           // both > 0: an exact result size (width and height unchained);
@@ -31,6 +33,8 @@ typedef struct {
   int (*nearest_model)(double scale);
   // The same for FSRCNN (ShippedWeights.resolve(family: .fsrcnn)): -1 when no FSRCNN model is shipped.
   int (*fast_model)(double scale);
+  // Whether photo weights (JPEG, noisy input) of SRCNN (fast = 0) or FSRCNN (fast = 1) are shipped.
+  int (*has_photo)(int fast);
   // The preview of the active layer's result (NULL: no preview). start: cancels the running one and starts
   // `request`; returns its id (> 0) and fills rect = x, y, w, h of the part shown and the layer result's width and
   // height; or 0 with a message. poll: 0 while it runs, 1 when done (upscaled and bicubic, w × h RGB bytes, filled;
