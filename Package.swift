@@ -37,7 +37,7 @@ let package = Package(
         // CPUID/XGETBV: which instruction sets the CPU and the OS support.
         .target(name: "CCPUID"),
         // OpenBLAS (Debian's libopenblas0), loaded with dlopen the first time the BLAS kernels run.
-        .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CBLAS", dependencies: ["CCPUID"], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "SRCNN", dependencies: ["CBLAS", "CCPUID", "CFSRCNN", "SRCNNKernelCommon", "SRCNNKernelsAVX512", "SRCNNKernelsAVX2"],
                 swiftSettings: fast),
         // The host layer shared by the CLI, the plug-in and the trainer: files (reads, atomic writes, weights by

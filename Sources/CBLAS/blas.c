@@ -1,5 +1,6 @@
 // OpenBLAS through dlopen on first use (its thread pool starts, and spins, as soon as the library is mapped).
 #include "srcnn_blas.h"
+#include "srcnn_cpuid.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -21,6 +22,10 @@ static void load(void) {
     // The engine threads over tiles itself and pins OpenBLAS to one thread: say so before its pool starts, so
     // no idle threads spin (the trainer raises the count through srcnn_blas_set_threads when asked to).
     setenv("OPENBLAS_NUM_THREADS", "1", 0);
+    // Debian's OpenBLAS 0.3.21 picks its kernels by CPU model and falls back to SSE3 ("Prescott") on CPUs newer
+    // than itself (Sapphire/Emerald Rapids, Zen 5): name the kernels our own CPU check allows, unless the user did.
+    if (srcnn_cpu_has_avx512()) setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+    else if (srcnn_cpu_has_avx2()) setenv("OPENBLAS_CORETYPE", "Haswell", 0);
     const char *names[] = {"libopenblas.so.0", "libopenblas.so"};
     void *lib = NULL;
     for (unsigned i = 0; i < sizeof names / sizeof names[0] && !lib; i++) lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
