@@ -47,6 +47,8 @@ public struct PackedFSRCNN: Sendable {
     /// The transposed convolution's kernel column per (phase px, feature column offset j): tapCol[px * nj + j -
     /// jLow], or -1 where phase px has no tap at j.
     let tapCol: [Int], jLow: Int, nj: Int
+    /// The largest feature column offset any phase reads.
+    var jHigh: Int { jLow + nj - 1 }
 
     public init(_ model: FSRCNN, kernels: KernelFamily = CPUFeatures.bestKernels) {
         self.model = model
@@ -114,7 +116,7 @@ public struct PackedFSRCNN: Sendable {
         let tile = max(1, min(PackedFSRCNN.tileColumns, ceilDiv(w, max(1, threads))))
         let tiles = ceilDiv(w, tile), workers = max(1, min(threads, tiles))
         // A tile's rows: its columns, every layer's extra reach, the kernels' rounding to 16 and two margins.
-        let reach = m.bodyRadius + max(0, -jLow, nj + jLow - 1)
+        let reach = m.bodyRadius + max(0, -jLow, jHigh)
         let tileStride = (tile + 2 * reach + 15) / 16 * 16 + 16 + 2 * M
         // Buffers (allocated here, before the workers run): 0 the input rows, then per worker one ring per layer.
         let first = scratch.buffer(0, count: need.count * S)
@@ -170,7 +172,7 @@ public struct PackedFSRCNN: Sendable {
         let m = model, L = m.body.count, s = m.scale, k = m.deconv.kernel, p = m.deconvPadding, M = margin
         // Columns [a[n], b[n]) of layer n; a tile's pixel x of any layer sits at M + x - a[0] in its rows.
         var a = [Int](repeating: 0, count: L), b = [Int](repeating: 0, count: L)
-        a[L - 1] = max(0, cols.lowerBound - (nj + jLow - 1)); b[L - 1] = min(w, cols.upperBound - jLow)
+        a[L - 1] = max(0, cols.lowerBound - jHigh); b[L - 1] = min(w, cols.upperBound - jLow)
         for n in stride(from: L - 2, through: 0, by: -1) {
             a[n] = max(0, a[n + 1] - m.body[n + 1].radius); b[n] = min(w, b[n + 1] + m.body[n + 1].radius)
         }

@@ -13,35 +13,38 @@ static double now(void) {
 
 #define R12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 
-__attribute__((target("avx512f"))) static double zmm(long n) {
-    __m512 m = _mm512_set1_ps(1.0000001f), c = _mm512_set1_ps(1e-9f);
-#define DZ(i) __m512 a##i = _mm512_set1_ps(i);
-    R12(DZ)
-    double t = now();
-#define FZ(i) a##i = _mm512_fmadd_ps(a##i, m, c);
-    for (long k = 0; k < n / 12; k++) { R12(FZ) }
-    t = now() - t;
-    float s = 0;
-#define SZ(i) s += _mm512_reduce_add_ps(a##i);
-    R12(SZ)
-    if (s == 1.0f) printf(" ");   // keeps the chains alive
-    return n * 32.0 / t / 1e9;
-}
+// GFLOP/s of n FMAs on vectors of `lanes` floats (VEC, SET1, FMA and FIRST defined before each use): 12 chains in
+// registers, summed at the end (so kept alive).
+#define PEAK(NAME, TARGET, lanes)                                                           \
+    __attribute__((target(TARGET))) static double NAME(long n) {                            \
+        VEC m = SET1(1.0000001f), c = SET1(1e-9f);                                          \
+        R12(DECLARE)                                                                        \
+        double t = now();                                                                   \
+        for (long k = 0; k < n / 12; k++) { R12(STEP) }                                     \
+        t = now() - t;                                                                      \
+        float s = 0;                                                                        \
+        R12(SUM)                                                                            \
+        if (s == 1.0f) printf(" ");                                                         \
+        return n * 2.0 * lanes / t / 1e9;                                                   \
+    }
+#define DECLARE(i) VEC a##i = SET1(i);
+#define STEP(i) a##i = FMA(a##i, m, c);
+#define SUM(i) s += FIRST(a##i);
 
-__attribute__((target("avx2,fma"))) static double ymm(long n) {
-    __m256 m = _mm256_set1_ps(1.0000001f), c = _mm256_set1_ps(1e-9f);
-#define DY(i) __m256 b##i = _mm256_set1_ps(i);
-    R12(DY)
-    double t = now();
-#define FY(i) b##i = _mm256_fmadd_ps(b##i, m, c);
-    for (long k = 0; k < n / 12; k++) { R12(FY) }
-    t = now() - t;
-    float s = 0;
-#define SY(i) s += _mm256_cvtss_f32(b##i);
-    R12(SY)
-    if (s == 1.0f) printf(" ");
-    return n * 16.0 / t / 1e9;
-}
+#define VEC __m512
+#define SET1 _mm512_set1_ps
+#define FMA _mm512_fmadd_ps
+#define FIRST _mm512_reduce_add_ps
+PEAK(zmm, "avx512f", 16)
+#undef VEC
+#undef SET1
+#undef FMA
+#undef FIRST
+#define VEC __m256
+#define SET1 _mm256_set1_ps
+#define FMA _mm256_fmadd_ps
+#define FIRST _mm256_cvtss_f32
+PEAK(ymm, "avx2,fma", 8)
 
 int main(void) {
     long n = 1200000000;
