@@ -34,11 +34,13 @@ let package = Package(
                                 .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release))]),
         // FSRCNN's planar row kernels in C, one set per family (target attributes), with a portable generic set.
         .target(name: "CFSRCNN"),
+        // SRCNN's Winograd transforms for 8 x 8 tiles in C, one set per family, likewise with a generic set.
+        .target(name: "CWinograd"),
         // CPUID/XGETBV: which instruction sets the CPU and the OS support.
         .target(name: "CCPUID"),
         // OpenBLAS (Debian's libopenblas0), loaded with dlopen the first time the BLAS kernels run.
         .target(name: "CBLAS", dependencies: ["CCPUID"], linkerSettings: [.linkedLibrary("dl")]),
-        .target(name: "SRCNN", dependencies: ["CBLAS", "CCPUID", "CFSRCNN", "SRCNNKernelCommon", "SRCNNKernelsAVX512", "SRCNNKernelsAVX2"],
+        .target(name: "SRCNN", dependencies: ["CBLAS", "CCPUID", "CFSRCNN", "CWinograd", "SRCNNKernelCommon", "SRCNNKernelsAVX512", "SRCNNKernelsAVX2"],
                 swiftSettings: fast),
         // The host layer shared by the CLI, the plug-in and the trainer: files (reads, atomic writes, weights by
         // path), shipped-weights discovery, image folders, the one scale -> size rule.
@@ -71,7 +73,7 @@ let package = Package(
         .target(name: "CFuzzDriver", path: "Tests/Fuzz/Driver"),
         // Helpers shared by the end-to-end test targets (../shared guard, child-process runner).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SRCNNTests", dependencies: ["SRCNN", "SRCNNHost"], exclude: ["Fixtures"]),
+        .testTarget(name: "SRCNNTests", dependencies: ["SRCNN", "SRCNNHost", "CWinograd"], exclude: ["Fixtures"]),
         .testTarget(name: "PluginCoreTests", dependencies: ["SRCNNPluginCore"]),
         .testTarget(name: "ImageIOTests", dependencies: ["SRCNN", "SRCNNImageIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["SRCNN", "SRCNNHost", "SRCNNImageIO", "SRCNNTraining", "TestSupport"]),

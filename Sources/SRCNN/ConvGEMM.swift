@@ -303,10 +303,21 @@ extension PackedNetwork {
         // Source column of each destination column (clamped: replicate padding, and the Winograd overhang).
         var sx = [Int](repeating: 0, count: wp)
         for x in 0..<wp { sx[x] = min(w - 1, max(0, x - left)) }
+        let zero = [Float](repeating: 0, count: channels)
         sx.withUnsafeBufferPointer { sxp in
+        (bias ?? zero).withUnsafeBufferPointer { bp in
             for yy in 0..<hp {
                 let sy = min(h - 1, max(0, yy - top))
-                if dcs == 1 {
+                if dcs == 1 && cs == 1 {
+                    // Channel-last to channel-last (between Winograd layers): contiguous, vectorizable rows.
+                    let b = bp.baseAddress!
+                    for x in 0..<wp {
+                        let s = src + sy * rs + sxp[x] * xs
+                        let d = dst + yy * drs + x * dxs
+                        if relu { for c in 0..<channels { d[c] = max(0, s[c] + b[c]) } }
+                        else { d.update(from: s, count: channels) }
+                    }
+                } else if dcs == 1 {
                     // Channel-last destination: contiguous channels per pixel.
                     for x in 0..<wp {
                         let s = src + sy * rs + sxp[x] * xs
@@ -334,6 +345,6 @@ extension PackedNetwork {
                     }
                 }
             }
-        }
+        } }
     }
 }

@@ -1,5 +1,6 @@
 // Winograd F(m x m, r x r) convolution of one layer: transforms in Swift, the α² small GEMMs in OpenBLAS.
 import CBLAS
+import CWinograd
 import SRCNNKernelsAVX512
 import SRCNNKernelsAVX2
 
@@ -165,6 +166,8 @@ struct VectorWinogradLayer {
     let u: [Float]    // α² blocks of (Cin, Cout)
 
     static func cinMultiple(_ f: KernelFamily) -> Int { f == .avx512 ? 16 : 8 }
+    /// Tests: run the Swift SparseRows transforms for 8 x 8 tiles too (the readable form of the same matrices).
+    nonisolated(unsafe) static var swiftTransforms = false
     static func coutMultiple(_ f: KernelFamily) -> Int { f == .avx512 ? 32 : 16 }
 
     init(_ layer: ConvLayer, m: Int, family: KernelFamily) {
@@ -184,25 +187,29 @@ struct VectorWinogradLayer {
         let a = alpha, nty = (ho + m - 1) / m, ntx = (wo + m - 1) / m, T = nty * ntx
         // The family's three pieces (same signatures in both families; called without labels below).
         let wide = family == .avx512
+        // 8 x 8 tiles (F(6x6, 3x3), F(4x4, 5x5)): the C transforms with the constants folded (CWinograd).
+        let c8 = a == 8 && (m == 4 || m == 6) && !VectorWinogradLayer.swiftTransforms
         let input = wide ? avx512WinogradInput : avx2WinogradInput
         let gemm = wide ? avx512GemmRowA : avx2GemmRowA
         let transformOut = wide ? avx512WinogradOutput : avx2WinogradOutput
-        let V = ws.v.reserve(a * a * T * cin)
+        let vs = winogradBlockStride(tiles: T, channels: cin), ms = winogradBlockStride(tiles: T, channels: cout)
+        let V = ws.v.reserve(a * a * vs)
         let scratch = ws.q.reserve(a * a * 16)
         // (alpha, m, bt, cin, P, rowStride, nty, ntx, V, scratch)
-        input(a, m, bt, cin, P, rowStride, nty, ntx, V, scratch)
-        let M = ws.mbuf.reserve(a * a * T * cout)
+        if c8 { (wide ? srcnn_wino8_input_avx512 : srcnn_wino8_input_avx2)(P, rowStride, cin, m, nty, ntx, V, vs) }
+        else { input(a, m, bt, cin, P, rowStride, nty, ntx, V, scratch) }
+        let M = ws.mbuf.reserve(a * a * ms)
         u.withUnsafeBufferPointer { up in
             for xi in 0..<(a * a) {
                 // (m, k, n, a, lda, b, ldb, c, ldc)
-                gemm(T, cin, cout, V + xi * T * cin, cin, up.baseAddress! + xi * cin * cout, cout,
-                     M + xi * T * cout, cout)
+                gemm(T, cin, cout, V + xi * vs, cin, up.baseAddress! + xi * cin * cout, cout, M + xi * ms, cout)
             }
         }
         let ldo = ntx * m * cout
         let O = output.reserve(nty * m * ldo)
         // (alpha, m, at, cout, nty, ntx, M, O, oRowStride, scratch)
-        transformOut(a, m, at, cout, nty, ntx, M, O, ldo, scratch)
+        if c8 { (wide ? srcnn_wino8_output_avx512 : srcnn_wino8_output_avx2)(M, ms, cout, m, nty, ntx, O, ldo) }
+        else { transformOut(a, m, at, cout, nty, ntx, M, O, ldo, scratch) }
         return (O, ldo)
     }
 }

@@ -22,3 +22,8 @@ public struct SparseRows: @unchecked Sendable {
         self.rows = rows; self.start = start; self.index = index; self.coef = coef
     }
 }
+
+/// Floats between the α² blocks V[ξ] (T tiles x `channels`) of a Winograd layer: one cache line more than the
+/// block, so the α² streams a tile writes (input transform) or reads (output transform) fall in different L1 sets
+/// instead of all in one when T·channels·4 bytes is a multiple of 4 KB.
+@inline(__always) public func winogradBlockStride(tiles T: Int, channels: Int) -> Int { T * channels + 16 }

@@ -6,7 +6,7 @@
 public func avx512WinogradInput(alpha a: Int, m: Int, bt: SparseRows, cin: Int,
                                 P: UnsafePointer<Float>, rowStride: Int, nty: Int, ntx: Int,
                                 V: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-    let T = nty * ntx
+    let xs = winogradBlockStride(tiles: nty * ntx, channels: cin)
     bt.start.withUnsafeBufferPointer { st in
     bt.index.withUnsafeBufferPointer { ix in
     bt.coef.withUnsafeBufferPointer { cf in
@@ -30,7 +30,7 @@ public func avx512WinogradInput(alpha a: Int, m: Int, bt: SparseRows, cin: Int,
                         for xx in 0..<a {
                             var acc = V16()
                             for e in st[xy]..<st[xy + 1] { acc.addProduct(V16(repeating: cf[e]), load(scratch + (ix[e] * a + xx) * 16)) }
-                            store(acc, V + ((xy * a + xx) * T + t) * cin + cb)
+                            store(acc, V + (xy * a + xx) * xs + t * cin + cb)
                         }
                     }
                     cb += 16
@@ -90,7 +90,7 @@ public func avx512GemmRowA(m M: Int, k K: Int, n N: Int, a A: UnsafePointer<Floa
 public func avx512WinogradOutput(alpha a: Int, m: Int, at: SparseRows, cout: Int, nty: Int, ntx: Int,
                                  M: UnsafePointer<Float>, O: UnsafeMutablePointer<Float>, oRowStride: Int,
                                  scratch: UnsafeMutablePointer<Float>) {
-    let T = nty * ntx
+    let xs = winogradBlockStride(tiles: nty * ntx, channels: cout)
     at.start.withUnsafeBufferPointer { st in
     at.index.withUnsafeBufferPointer { ix in
     at.coef.withUnsafeBufferPointer { cf in
@@ -104,7 +104,7 @@ public func avx512WinogradOutput(alpha a: Int, m: Int, at: SparseRows, cout: Int
                         for xx in 0..<a {
                             var acc = V16()
                             for e in st[i]..<st[i + 1] {
-                                acc.addProduct(V16(repeating: cf[e]), load(M + ((ix[e] * a + xx) * T + t) * cout + ob))
+                                acc.addProduct(V16(repeating: cf[e]), load(M + (ix[e] * a + xx) * xs + t * cout + ob))
                             }
                             store(acc, scratch + (i * a + xx) * 16)
                         }
