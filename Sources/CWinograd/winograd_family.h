@@ -32,12 +32,12 @@ INLINE void CAT(at8, FAMILY)(const int Mo, const VEC *s, VEC *y) {
     y[Mo - 1] = ADD(y[Mo - 1], s[7]);
 }
 
-ATTR void CAT(srcnn_wino8_input, FAMILY)(const float *P, long ldp, long cin, long m, long nty, long ntx, float *V,
-                                         long vs) {
+ATTR void CAT(srcnn_wino8_input, FAMILY)(const float *P, long ldp, long cin, long m, long ntx, long t0, long nt,
+                                         float *V, long vs) {
     VEC h[64];
-    for (long ty = 0; ty < nty; ty++) {
-        for (long tx = 0; tx < ntx; tx++) {
-            const long t = ty * ntx + tx;
+    for (long t = 0; t < nt; t++) {
+        {
+            const long ty = (t0 + t) / ntx, tx = (t0 + t) % ntx;
             const float *origin = P + ty * m * ldp + tx * m * cin;
             for (long cb = 0; cb < cin; cb += VL) {
                 // Horizontal: h[i][ξx] = (Bᵀ d[i][·])[ξx] for each of the 8 rows i.
@@ -59,12 +59,12 @@ ATTR void CAT(srcnn_wino8_input, FAMILY)(const float *P, long ldp, long cin, lon
     }
 }
 
-INLINE void CAT(wino8_output_m, FAMILY)(const int Mo, const float *M, long ms, long cout, long nty, long ntx,
+INLINE void CAT(wino8_output_m, FAMILY)(const int Mo, const float *M, long ms, long cout, long ntx, long t0, long nt,
                                         float *O, long ldo) {
     VEC z[48];
-    for (long ty = 0; ty < nty; ty++) {
-        for (long tx = 0; tx < ntx; tx++) {
-            const long t = ty * ntx + tx;
+    for (long t = 0; t < nt; t++) {
+        {
+            const long ty = (t0 + t) / ntx, tx = (t0 + t) % ntx;
             for (long ob = 0; ob < cout; ob += VL) {
                 const float *src = M + t * cout + ob;
                 // Vertical: z[i][ξx] = (Aᵀ M[·][ξx])[i].
@@ -86,10 +86,10 @@ INLINE void CAT(wino8_output_m, FAMILY)(const int Mo, const float *M, long ms, l
     }
 }
 
-ATTR void CAT(srcnn_wino8_output, FAMILY)(const float *M, long ms, long cout, long m, long nty, long ntx, float *O,
-                                          long ldo) {
-    if (m == 4) CAT(wino8_output_m, FAMILY)(4, M, ms, cout, nty, ntx, O, ldo);
-    else CAT(wino8_output_m, FAMILY)(6, M, ms, cout, nty, ntx, O, ldo);
+ATTR void CAT(srcnn_wino8_output, FAMILY)(const float *M, long ms, long cout, long m, long ntx, long t0, long nt,
+                                          float *O, long ldo) {
+    if (m == 4) CAT(wino8_output_m, FAMILY)(4, M, ms, cout, ntx, t0, nt, O, ldo);
+    else CAT(wino8_output_m, FAMILY)(6, M, ms, cout, ntx, t0, nt, O, ldo);
 }
 
 #undef FAMILY

@@ -1,4 +1,4 @@
-// Winograd F(m x m, r x r) convolution of one layer: transforms in Swift, the α² small GEMMs in OpenBLAS.
+// Winograd F(m x m, r x r) convolution of one layer: transforms (C for 8 x 8 tiles) and the α² small GEMMs.
 import CBLAS
 import CWinograd
 import SRCNNKernelsAVX512
@@ -180,36 +180,60 @@ struct VectorWinogradLayer {
         u = WinogradLayer.transformKernels(layer, w, channelLastInputs: true)
     }
 
+    /// Tiles per block of the 8 x 8 path: V and M of one block (64·tiles·(cin + cout) floats) stay in the core's
+    /// L2 between the transforms and the GEMMs. Results do not depend on it. 16: the best of 8…64 for 9-5-5 and
+    /// 9-3-5 on an Intel Xeon model 207 (2 MB L2); 16–24 measured equal within noise.
+    nonisolated(unsafe) static var blockTiles = 16
+
     /// Valid correlation of channel-last `P` (row stride `rowStride`, whole tiles available) into `output`:
     /// channel-last (ceil(ho/m)·m) x (ceil(wo/m)·m) x Cout. Returns the output and its row stride.
     func run(_ P: UnsafePointer<Float>, rowStride: Int, ho: Int, wo: Int, workspace ws: WinogradWorkspace,
              output: ScratchBuffer) -> (pointer: UnsafeMutablePointer<Float>, rowStride: Int) {
         let a = alpha, nty = (ho + m - 1) / m, ntx = (wo + m - 1) / m, T = nty * ntx
-        // The family's three pieces (same signatures in both families; called without labels below).
         let wide = family == .avx512
-        // 8 x 8 tiles (F(6x6, 3x3), F(4x4, 5x5)): the C transforms with the constants folded (CWinograd).
-        let c8 = a == 8 && (m == 4 || m == 6) && !VectorWinogradLayer.swiftTransforms
-        let input = wide ? avx512WinogradInput : avx2WinogradInput
         let gemm = wide ? avx512GemmRowA : avx2GemmRowA
+        let ldo = ntx * m * cout
+        let O = output.reserve(nty * m * ldo)
+        // 8 x 8 tiles (F(6x6, 3x3), F(4x4, 5x5)): the C transforms with the constants folded (CWinograd), a
+        // block of tiles at a time, so V and M are read back from L2 rather than memory.
+        if a == 8 && (m == 4 || m == 6) && !VectorWinogradLayer.swiftTransforms {
+            let tb = min(T, max(1, VectorWinogradLayer.blockTiles))
+            let vs = winogradBlockStride(tiles: tb, channels: cin), ms = winogradBlockStride(tiles: tb, channels: cout)
+            let V = ws.v.reserve(64 * vs), M = ws.mbuf.reserve(64 * ms)
+            let input = wide ? srcnn_wino8_input_avx512 : srcnn_wino8_input_avx2
+            let transformOut = wide ? srcnn_wino8_output_avx512 : srcnn_wino8_output_avx2
+            u.withUnsafeBufferPointer { up in
+                var t0 = 0
+                while t0 < T {
+                    let nt = min(tb, T - t0)
+                    input(P, rowStride, cin, m, ntx, t0, nt, V, vs)
+                    // (m, k, n, a, lda, b, ldb, c, ldc)
+                    for xi in 0..<64 {
+                        gemm(nt, cin, cout, V + xi * vs, cin, up.baseAddress! + xi * cin * cout, cout,
+                             M + xi * ms, cout)
+                    }
+                    transformOut(M, ms, cout, m, ntx, t0, nt, O, ldo)
+                    t0 += nt
+                }
+            }
+            return (O, ldo)
+        }
+        // Other tiles: the family's SparseRows transforms over all tiles at once.
+        let input = wide ? avx512WinogradInput : avx2WinogradInput
         let transformOut = wide ? avx512WinogradOutput : avx2WinogradOutput
         let vs = winogradBlockStride(tiles: T, channels: cin), ms = winogradBlockStride(tiles: T, channels: cout)
         let V = ws.v.reserve(a * a * vs)
         let scratch = ws.q.reserve(a * a * 16)
         // (alpha, m, bt, cin, P, rowStride, nty, ntx, V, scratch)
-        if c8 { (wide ? srcnn_wino8_input_avx512 : srcnn_wino8_input_avx2)(P, rowStride, cin, m, nty, ntx, V, vs) }
-        else { input(a, m, bt, cin, P, rowStride, nty, ntx, V, scratch) }
+        input(a, m, bt, cin, P, rowStride, nty, ntx, V, scratch)
         let M = ws.mbuf.reserve(a * a * ms)
         u.withUnsafeBufferPointer { up in
             for xi in 0..<(a * a) {
-                // (m, k, n, a, lda, b, ldb, c, ldc)
                 gemm(T, cin, cout, V + xi * vs, cin, up.baseAddress! + xi * cin * cout, cout, M + xi * ms, cout)
             }
         }
-        let ldo = ntx * m * cout
-        let O = output.reserve(nty * m * ldo)
         // (alpha, m, at, cout, nty, ntx, M, O, oRowStride, scratch)
-        if c8 { (wide ? srcnn_wino8_output_avx512 : srcnn_wino8_output_avx2)(M, ms, cout, m, nty, ntx, O, ldo) }
-        else { transformOut(a, m, at, cout, nty, ntx, M, O, ldo, scratch) }
+        transformOut(a, m, at, cout, nty, ntx, M, O, ldo, scratch)
         return (O, ldo)
     }
 }

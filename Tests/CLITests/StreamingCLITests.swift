@@ -155,11 +155,12 @@ final class StreamingCLITests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("in.png"))), input, "input untouched")
     }
 
-    /// Peak memory of `srcnn upscale` must not follow the image size: two inputs 4x apart in pixels.
+    /// Peak memory of `srcnn upscale` must not follow the image size: two inputs 4x apart in pixels, both large
+    /// enough that a band holds its full count of default tiles (16 per thread), so only the image size differs.
     func testPeakMemoryDoesNotGrowWithImageSize() throws {
         guard let time = tool("time") else { return }
         var peaks: [Int] = []
-        for (w, h) in [(400, 300), (800, 600)] {
+        for (w, h) in [(600, 450), (1200, 900)] {
             try ImageFile.save(marked(w, h), to: path("m\(w).png"))
             let r = try runCapturing(time, ["-f", "peak %M", Paths.binary.path, "upscale", path("m\(w).png"),
                                             path("m\(w)-x2.png"), "--scale", "2", "--weights", weights, "-q"],
@@ -168,10 +169,11 @@ final class StreamingCLITests: XCTestCase {
             let kb = r.stderr.split(separator: "\n").compactMap { $0.hasPrefix("peak ") ? Int($0.dropFirst(5)) : nil }
             peaks.append(kb.first ?? 0)
         }
-        // Whole planes would add ~24 bytes per output pixel: 1.44 M more output pixels = ~35 MB.
-        print("peak RSS: \(peaks[0] / 1024) MB (400x300 x2), \(peaks[1] / 1024) MB (800x600 x2)")
+        // Whole planes would add ~24 bytes per output pixel: 3.24 M more output pixels = ~78 MB.
+        print("peak RSS: \(peaks[0] / 1024) MB (600x450 x2), \(peaks[1] / 1024) MB (1200x900 x2)")
         XCTAssertGreaterThan(peaks[0], 0)
-        XCTAssertLessThan(peaks[1] - peaks[0], 12 * 1024, "peak grew from \(peaks[0]) to \(peaks[1]) KB")
+        // Measured growth 7–13 MB with 128-pixel tiles (the output rows libvips buffers, and malloc's arenas).
+        XCTAssertLessThan(peaks[1] - peaks[0], 20 * 1024, "peak grew from \(peaks[0]) to \(peaks[1]) KB")
     }
 
     /// One size rule: nearest pixel, as GIMP (and the plug-in, which uses the same SizeRule).

@@ -4,8 +4,8 @@ import SRCNN
 import XCTest
 
 final class WinogradTransformTests: XCTestCase {
-    typealias Input = (UnsafePointer<Float>?, Int, Int, Int, Int, Int, UnsafeMutablePointer<Float>?, Int) -> Void
-    typealias Output = (UnsafePointer<Float>?, Int, Int, Int, Int, Int, UnsafeMutablePointer<Float>?, Int) -> Void
+    typealias Input = (UnsafePointer<Float>?, Int, Int, Int, Int, Int, Int, UnsafeMutablePointer<Float>?, Int) -> Void
+    typealias Output = (UnsafePointer<Float>?, Int, Int, Int, Int, Int, Int, UnsafeMutablePointer<Float>?, Int) -> Void
 
     func sets() -> [(String, Input, Output)] {
         var s: [(String, Input, Output)] = [("generic", srcnn_wino8_input_generic, srcnn_wino8_output_generic)]
@@ -34,7 +34,11 @@ final class WinogradTransformTests: XCTestCase {
             let P = random(rows * ldp, seed: UInt64(m))
             for (name, input, _) in sets() {
                 var V = [Float](repeating: .nan, count: 64 * vs)
-                input(P, ldp, cin, m, nty, ntx, &V, vs)
+                // In two blocks of tiles (0 ..< 4, 4 ..< 6), each written from its own base.
+                V.withUnsafeMutableBufferPointer { v in
+                    input(P, ldp, cin, m, ntx, 0, 4, v.baseAddress!, vs)
+                    input(P, ldp, cin, m, ntx, 4, T - 4, v.baseAddress! + 4 * cin, vs)
+                }
                 var worst = 0.0
                 for ty in 0..<nty { for tx in 0..<ntx { for c in 0..<cin { for a in 0..<8 { for b in 0..<8 {
                     var acc = 0.0, mag = 1.0
@@ -57,7 +61,10 @@ final class WinogradTransformTests: XCTestCase {
             let M = random(64 * ms, seed: UInt64(10 + m))
             for (name, _, output) in sets() {
                 var O = [Float](repeating: .nan, count: nty * m * ldo)
-                output(M, ms, cout, m, nty, ntx, &O, ldo)
+                M.withUnsafeBufferPointer { mp in
+                    output(mp.baseAddress!, ms, cout, m, ntx, 0, 4, &O, ldo)
+                    output(mp.baseAddress! + 4 * cout, ms, cout, m, ntx, 4, T - 4, &O, ldo)
+                }
                 var worst = 0.0
                 for ty in 0..<nty { for tx in 0..<ntx { for o in 0..<cout { for i in 0..<m { for j in 0..<m {
                     var acc = 0.0, mag = 1.0
