@@ -1,5 +1,6 @@
 // The CPU's FMA peak per core: 12 independent chains of fused multiply-adds on 512-bit and on 256-bit vectors,
-// the ceiling the kernel families' GFLOP/s are compared with. Built and run by fma_peak.sh (one thread; run one
+// the ceiling the kernel families' GFLOP/s are compared with, and of AVX512-BF16's vdpbf16ps (2 bf16 products
+// per fp32 lane) where the CPU has it. Built and run by fma_peak.sh (one thread; run one
 // copy per core to see the all-core clock).
 #include <immintrin.h>
 #include <stdio.h>
@@ -45,6 +46,19 @@ PEAK(zmm, "avx512f", 16)
 #define FMA _mm256_fmadd_ps
 #define FIRST _mm256_cvtss_f32
 PEAK(ymm, "avx2,fma", 8)
+#undef VEC
+#undef SET1
+#undef FMA
+#undef FIRST
+#undef DECLARE
+#undef STEP
+// vdpbf16ps: a##i += m.even * c.even + m.odd * c.odd per fp32 lane, i.e. 4 FLOPs per lane ("lanes" 32 below).
+#define VEC __m512
+#define SET1 _mm512_set1_ps
+#define DECLARE(i) VEC a##i = SET1(i); __m512bh b##i = _mm512_cvtne2ps_pbh(m, c);
+#define STEP(i) a##i = _mm512_dpbf16_ps(a##i, b##i, b##i);
+#define FIRST _mm512_reduce_add_ps
+PEAK(bf16, "avx512f,avx512bf16", 32)
 
 int main(void) {
     long n = 1200000000;
@@ -52,5 +66,6 @@ int main(void) {
     if (__builtin_cpu_supports("avx512f")) printf("512-bit FMA: %.1f GFLOP/s per core\n", zmm(n));
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         printf("256-bit FMA: %.1f GFLOP/s per core\n", ymm(n));
+    if (__builtin_cpu_supports("avx512bf16")) printf("512-bit BF16-dot: %.1f GFLOP/s per core\n", bf16(n));
     return 0;
 }

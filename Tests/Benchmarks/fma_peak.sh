@@ -12,4 +12,4 @@ n=$(nproc)
 for ((i = 0; i < n; i++)); do "$tmp/fma_peak" > "$tmp/out$i" & done
 wait
 echo "all $n cores (sum):"
-cat "$tmp"/out* | awk '{k = $1; s[k] += $3} END {for (k in s) printf "%s FMA: %.1f GFLOP/s\n", k, s[k]}'
+cat "$tmp"/out* | awk -F': ' '{split($2, v, " "); s[$1] += v[1]} END {for (k in s) printf "%s: %.1f GFLOP/s\n", k, s[k]}'

@@ -1,4 +1,4 @@
-// The weights shipped in Weights/: SRCNN trained on T91 and FSRCNN on 291 by `srcnn train`, found by `srcnn eval`
+// The weights shipped in Weights/: SRCNN (T91, then 291) and FSRCNN (291) trained by `srcnn train`, found by `srcnn eval`
 // without --weights, and at their floors on Set5 and Set14 (SRCNN: the paper's 9-1-5; FSRCNN: issue 9's targets).
 import Foundation
 import SRCNN
@@ -20,15 +20,16 @@ final class ShippedWeightsTests: XCTestCase {
         ("Set14", 2, 32.454), ("Set14", 3, 29.292), ("Set14", 4, 27.502),
     ]
 
-    func testShippedModelsAreTrainedOnT91AndLoad() throws {
+    func testShippedModelsAreTrainedOn291AndLoad() throws {
         let folder = Paths.root.appendingPathComponent("Weights")
         for scale in 2...4 {
             let path = folder.appendingPathComponent("srcnn-x\(scale).safetensors").path
             let net = try Network(contentsOf: path)
             try net.validate()
             XCTAssertEqual(net.metadata["scale"], "\(scale)", path)
-            // The trainer records the data folder it read (…/shared/data/T91).
-            XCTAssertEqual(net.metadata["training_set"].map { URL(fileURLWithPath: $0).lastPathComponent }, "T91", path)
+            // The trainer records the data folder it read (train.sh's train291: T91 + 190 BSD200 images).
+            XCTAssertEqual(net.metadata["training_set"].map { URL(fileURLWithPath: $0).lastPathComponent }, "train291",
+                           path)
             XCTAssertEqual(net.metadata["trainer"]?.hasPrefix("srcnn train"), true, path)
         }
     }

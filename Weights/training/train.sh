@@ -5,6 +5,10 @@
 # resumes it here, bit for bit (`srcnn train --resume`). Stop a run with SIGTERM or Ctrl-C: it writes its
 # checkpoint at the next step.
 #
+# Note: runs that start from "Weights/srcnn-x$S.safetensors" (srcnn-xN-291, srcnn-x4-291-ds, srcnn-xN-photo) were
+# started from the T91 SRCNN weights shipped until commit abc1599 (`git show abc1599:Weights/srcnn-x2.safetensors`);
+# since then Weights/srcnn-x{2,3,4} are the best epochs of srcnn-x2-291-ds, srcnn-x3-291-ds and srcnn-x4-291-ds.
+#
 # Runs:   fsrcnn-x3      FSRCNN(56,12,4) x3 from scratch (Adam 1e-3, deconvolution 1e-4, 20,000 steps of 64 a
 #                        epoch), stopped when val10 stopped rising (best epoch 12 of 14)
 #         fsrcnn-x3-lr4  stage 2: from fsrcnn-x3's best weights with the learning rates / 10 (1e-4, last 1e-5)
