@@ -118,6 +118,24 @@ final class StreamingCLITests: XCTestCase {
         // Alpha is bicubic of the input's alpha, so it keeps 16-bit steps (not multiples of 1/255).
         let steps = Set(out.planes[3].data.map { Int(($0 * 65535).rounded()) % 257 })
         XCTAssertGreaterThan(steps.count, 1, "alpha kept at 16 bits")
+        XCTAssertEqual(try tiffTag(259, in: path("out16.tif")), 5, "LZW compression")
+        XCTAssertEqual(try tiffTag(317, in: path("out16.tif")), 2, "horizontal predictor")
+    }
+
+    /// A SHORT or LONG tag's value from the first IFD of a little- or big-endian classic TIFF, nil when absent.
+    func tiffTag(_ tag: Int, in file: String) throws -> Int? {
+        let b = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        let le = b[0] == 0x49
+        func u(_ at: Int, _ n: Int) -> Int {
+            (0..<n).reduce(0) { v, i in v | Int(b[at + i]) << (8 * (le ? i : n - 1 - i)) }
+        }
+        XCTAssertEqual(u(2, 2), 42, "a classic TIFF")
+        let ifd = u(4, 4)
+        for e in 0..<u(ifd, 2) {
+            let at = ifd + 2 + 12 * e
+            if u(at, 2) == tag { return u(at + 2, 2) == 3 ? u(at + 8, 2) : u(at + 8, 4) }
+        }
+        return nil
     }
 
     /// A full disk: every format fails with one line naming the problem, an existing output stays byte for
