@@ -1,5 +1,6 @@
 // The AVX-512 training path: per-layer geometry, the weights in the kernels' layouts, and a per-thread worker
-// running one patch at a time through the channel-last kernels of SRCNNKernelsAVX512 (no im2col).
+// running one patch at a time through the channel-last kernels of SRCNNKernelsAVX512 (no im2col), the 3 x 3 and
+// 5 x 5 layers' forward and backward-data passes by Winograd (SRCNN's PatchWinograd).
 //
 // Layouts, per patch: layer l reads its input channel-last, (H, W, sx) with the channel stride sx = 1 for one
 // channel, else the channel count rounded up to 16 (padded channels hold zeros), and, when its forward pass runs
@@ -25,9 +26,21 @@ struct FastLayer {
     var padSide: Int { outSide + 2 * (k - 1) }
     /// One output channel: dot-product kernels instead of channel vectors.
     var single: Bool { cout == 1 }
+    /// The forward pass and the backward-data pass run Winograd (SRCNN's PatchWinograd: 3 x 3 and 5 x 5 layers
+    /// whose channel counts fit its blocks) instead of the direct kernels; the weight gradient stays direct.
+    var winogradForward: Bool {
+        FastPath.winograd && !single && sx == cin && so == cout
+            && PatchWinograd.supports(kernel: k, inChannels: cin, outChannels: cout, family: .avx512)
+    }
+    var winogradBackward: Bool {
+        winogradForward && PatchWinograd.supports(kernel: k, inChannels: cout, outChannels: cin, family: .avx512)
+    }
 }
 
 enum FastPath {
+    /// Tests and `srcnn train --bench`: false runs every layer on the direct kernels.
+    nonisolated(unsafe) static var winograd = true
+
     static func channelStride(_ c: Int) -> Int { c == 1 ? 1 : (c + 15) / 16 * 16 }
 
     /// The path needs every hidden layer to have at least 2 channels (only the last layer has one output).
@@ -42,6 +55,18 @@ enum FastPath {
             return f
         }
     }
+}
+
+/// Whether the AVX-512 training path runs its 3 x 3 and 5 x 5 layers' forward and backward-data passes by
+/// Winograd (the default); false runs them on the direct kernels (`srcnn train --bench` shows both).
+public var trainingWinograd: Bool {
+    get { FastPath.winograd }
+    set { FastPath.winograd = newValue }
+}
+
+/// Whether some layer of `arch` trains by Winograd on this CPU (with `trainingWinograd` on).
+public func trainsByWinograd(_ arch: Architecture, patch: Int) -> Bool {
+    CPUFeatures.hasAVX512 && FastPath.supports(arch) && FastPath.layers(arch, patch: patch).contains { $0.winogradForward }
 }
 
 /// Zero-initialised buffers freed together.
@@ -73,6 +98,10 @@ final class FastWeights {
     private(set) var bias: [UnsafeMutablePointer<Float>] = []
     /// Backward-data weights (layers with more than one input channel): flipped, (Cout·k·k) x sx.
     private(set) var backward: [UnsafeMutablePointer<Float>?] = []
+    /// Winograd layers of this step's weights (`FastLayer.winogradForward` / `winogradBackward`): the layer, and
+    /// for backward-data the flipped, transposed one (Cin and Cout swapped).
+    private(set) var winogradForward: [PatchWinograd?] = []
+    private(set) var winogradBackward: [PatchWinograd?] = []
 
     init(_ layers: [FastLayer]) {
         self.layers = layers
@@ -102,6 +131,77 @@ final class FastWeights {
                 bias[l][o] = b[o]
             }
         }
+        winogradForward = layers.map { f in
+            guard f.winogradForward else { return nil }
+            let w = params + f.view.weightOffset
+            let conv = ConvLayer(outChannels: f.cout, inChannels: f.cin, kernel: f.k,
+                                 weights: Array(UnsafeBufferPointer(start: w, count: f.view.weightCount)), bias: [])
+            return PatchWinograd(conv, family: .avx512)
+        }
+        winogradBackward = layers.map { f in
+            guard f.winogradBackward else { return nil }
+            let w = params + f.view.weightOffset, k = f.k
+            var flipped = [Float](repeating: 0, count: f.view.weightCount)   // (Cin, Cout, k, k), rotated 180°
+            for o in 0..<f.cout { for c in 0..<f.cin { for r in 0..<k { for q in 0..<k {
+                flipped[((c * f.cout + o) * k + (k - 1 - r)) * k + (k - 1 - q)] = w[((o * f.cin + c) * k + r) * k + q]
+            } } } }
+            return PatchWinograd(ConvLayer(outChannels: f.cin, inChannels: f.cout, kernel: k, weights: flipped, bias: []),
+                                 family: .avx512)
+        }
+    }
+}
+
+/// The Winograd forms of one layer's forward and backward-data passes on one patch (FastWorker and the tests).
+struct FastWinograd {
+    let f: FastLayer
+    /// Forward input padded to whole tiles (when the patch is smaller), and the zero-padded output gradient.
+    private let input: UnsafeMutablePointer<Float>?, grad: UnsafeMutablePointer<Float>
+    private let inSide: Int, gradSide: Int
+
+    init(_ f: FastLayer, _ mem: Buffers) {
+        self.f = f
+        inSide = PatchWinograd.inputSide(outSide: f.outSide, kernel: f.k)
+        gradSide = PatchWinograd.inputSide(outSide: f.side, kernel: f.k)
+        input = inSide > f.side ? mem.floats(inSide * inSide * f.cin) : nil
+        grad = mem.floats(gradSide * gradSide * f.cout)
+    }
+
+    /// out (channel-last, stride so) = [ReLU](conv(x) + bias), x channel-last (stride sx = cin).
+    func forward(_ w: PatchWinograd, x: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+                 out: UnsafeMutablePointer<Float>, workspace: PatchWinogradWorkspace) {
+        var P = x, rs = f.side * f.cin
+        if let input {   // rows and columns past the patch stay zero: they only feed outputs that are cropped
+            for y in 0..<f.side { (input + y * inSide * f.cin).update(from: x + y * rs, count: rs) }
+            P = UnsafePointer(input); rs = inSide * f.cin
+        }
+        let (O, ldo) = w.run(P, rowStride: rs, outSide: f.outSide, workspace: workspace)
+        let o = f.outSide, c = f.cout
+        for y in 0..<o {
+            for x in 0..<o {
+                let s = O + y * ldo + x * c, d = out + (y * o + x) * f.so
+                if relu { for j in 0..<c { d[j] = max(0, s[j] + bias[j]) } }
+                else { for j in 0..<c { d[j] = s[j] + bias[j] } }
+            }
+        }
+    }
+
+    /// dx (channel-last, stride sx) = the full correlation of dy (channel-last, stride so) with the flipped
+    /// weights, kept where `mask` > 0 (channel-last like dx; nil keeps everything).
+    func backwardData(_ w: PatchWinograd, dy: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
+                      dx: UnsafeMutablePointer<Float>, workspace: PatchWinogradWorkspace) {
+        let o = f.outSide, c = f.cout, k1 = f.k - 1
+        for y in 0..<o {
+            let d = grad + ((y + k1) * gradSide + k1) * c
+            for x in 0..<o { (d + x * c).update(from: dy + (y * o + x) * f.so, count: c) }
+        }
+        let (O, ldo) = w.run(grad, rowStride: gradSide * c, outSide: f.side, workspace: workspace)
+        for y in 0..<f.side {
+            for x in 0..<f.side {
+                let s = O + y * ldo + x * f.cin, i = (y * f.side + x) * f.sx
+                if let mask { for j in 0..<f.cin { dx[i + j] = mask[i + j] > 0 ? s[j] : 0 } }
+                else { for j in 0..<f.cin { dx[i + j] = s[j] } }
+            }
+        }
     }
 }
 
@@ -116,6 +216,8 @@ final class FastWorker {
     private var dypad: [UnsafeMutablePointer<Float>?] = []  // [l >= 1]: dy[l] channel-major, zero-padded by k-1
     private var gw: [UnsafeMutablePointer<Float>] = [], gb: [UnsafeMutablePointer<Float>] = []
     private var fwdOffsets: [UnsafeMutablePointer<Int>?] = [], bwdOffsets: [UnsafeMutablePointer<Int>?] = []
+    private var winograd: [FastWinograd?] = []
+    private let workspace = PatchWinogradWorkspace()
     /// The network output of the last patch run.
     let output: UnsafeMutablePointer<Float>
 
@@ -124,7 +226,8 @@ final class FastWorker {
         for (l, f) in layers.enumerated() {
             let hw = f.side * f.side
             xcl.append(l > 0 ? mem.floats(hw * f.sx) : mem.floats(0))
-            xcm.append(l > 0 && !f.single ? mem.floats(f.cin * hw) : nil)
+            xcm.append(l > 0 && !f.single && !f.winogradForward ? mem.floats(f.cin * hw) : nil)
+            winograd.append(f.winogradForward ? FastWinograd(f, mem) : nil)
             dy.append(mem.floats(f.outSide * f.outSide * f.so))
             dypad.append(l > 0 ? mem.floats(f.cout * f.padSide * f.padSide) : nil)
             gw.append(mem.floats(f.k * f.kw * f.so))
@@ -162,6 +265,11 @@ final class FastWorker {
                 precondition(l == n - 1, "only the last layer may have one output channel")
                 avx512TrainConvSingle(x: l == 0 ? input : UnsafePointer(xcl[l]), xpitch: f.side, sx: f.sx, k: f.k, kw: f.kw,
                                       w: W.forward[l], bias: W.bias[l][0], rows: f.outSide, cols: f.outSide, y: output)
+            } else if let wf = W.winogradForward[l], let fw = winograd[l] {
+                fw.forward(wf, x: xcl[l], bias: W.bias[l], relu: true, out: xcl[l + 1], workspace: workspace)
+                if let cm = xcm[l + 1] {
+                    FastWorker.toChannelMajor(xcl[l + 1], stride: f.so, pixels: f.outSide * f.outSide, channels: f.cout, cm)
+                }
             } else {
                 avx512TrainConv(input: l == 0 ? input : UnsafePointer(xcm[l]!), pitch: f.side, offsets: fwdOffsets[l]!,
                                 k: f.cin * f.k * f.k, w: W.forward[l], m: f.so, rows: f.outSide, cols: f.outSide,
@@ -193,7 +301,9 @@ final class FastWorker {
                                       rows: f.outSide, cols: f.outSide, grad: gw[l])
                 avx512TrainBiasGrad(dy: dy[l], m: f.so, pixels: pixels, db: gb[l])
             }
-            if l > 0 {
+            if l > 0, let wb = W.winogradBackward[l], let fw = winograd[l] {
+                fw.backwardData(wb, dy: dy[l], mask: xcl[l], dx: dy[l - 1], workspace: workspace)
+            } else if l > 0 {
                 let pad = dypad[l]!, p = f.padSide, o = f.outSide
                 for c in 0..<f.cout {
                     let plane = pad + c * p * p + (f.k - 1) * p + (f.k - 1)

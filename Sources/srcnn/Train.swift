@@ -283,8 +283,17 @@ struct Train: ParsableCommand {
         for (name, k, f, p) in cases {
             let arch = try Architecture(kernels: k, filters: f)
             let r = try Trainer.measureSpeed(arch: arch, patch: p, batch: batch ?? 64, threads: threads, micro: micro ?? 1, blasThreads: blasThreads)
+            let wino = r.kernels == .avx512 && trainsByWinograd(arch, patch: p)
             print(String(format: "%-22@ %d -> %d  %7.0f patches/s  [%@]", name as NSString, p, p - 2 * arch.border,
-                         r.patchesPerSecond, r.kernels.rawValue as NSString))
+                         r.patchesPerSecond, (r.kernels.rawValue + (wino ? " + Winograd" : "")) as NSString))
+            if wino {   // the same without Winograd, for comparison
+                trainingWinograd = false
+                defer { trainingWinograd = true }
+                let d = try Trainer.measureSpeed(arch: arch, patch: p, batch: batch ?? 64, threads: threads,
+                                                 micro: micro ?? 1, blasThreads: blasThreads)
+                print(String(format: "%-22@ %d -> %d  %7.0f patches/s  [%@ direct]", name as NSString, p,
+                             p - 2 * arch.border, d.patchesPerSecond, d.kernels.rawValue as NSString))
+            }
         }
         // FSRCNN: LR patch -> HR label window (the fsrcnn preset's patch sizes).
         for (scale, p) in [(2, 26), (3, 22), (4, 20)] {

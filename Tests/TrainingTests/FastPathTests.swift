@@ -86,6 +86,44 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    /// The Winograd forms of the middle layers (forward without ReLU, backward-data without the mask) against Ops,
+    /// at patch sides that are and are not whole tiles; these shapes must take the Winograd path.
+    func testWinogradLayersMatchReference() throws {
+        guard requireAVX512() else { return }
+        var seed: UInt64 = 500
+        for (cin, cout, k, side) in [(128, 64, 3, 26), (128, 64, 3, 24), (64, 32, 5, 29), (64, 32, 5, 25), (64, 32, 5, 17)] {
+            seed += 1
+            var rng = SplitMix64(seed: seed)
+            let v = LayerView(inChannels: cin, outChannels: cout, kernel: k, weightOffset: 0)
+            let f = FastLayer(view: v, side: side, outSide: side - k + 1, sx: cin, so: cout)
+            XCTAssertTrue(f.winogradForward && f.winogradBackward, "\(cin)->\(cout) k\(k) runs Winograd")
+            let s = ConvShape(inChannels: cin, outChannels: cout, kernel: k, batch: 1, height: side, width: side)
+            let x = randomFloats(s.inputCount, &rng), dy = randomFloats(s.outputCount, &rng)
+            let w = randomFloats(s.weightCount, &rng, scale: (2.0 / Double(s.patchSize)).squareRoot() * 1.7)
+            let b = randomFloats(cout, &rng, scale: 0.1)
+            var y = [Float](repeating: 0, count: s.outputCount), col = [Float](repeating: 0, count: s.colCount)
+            var dw = [Float](repeating: 0, count: s.weightCount), db = [Float](repeating: 0, count: cout)
+            var dx = [Float](repeating: 0, count: s.inputCount), scratch = [Float](repeating: 0, count: s.colCount)
+            Ops.convForward(x, w, b, &y, s, col: &col)
+            Ops.convBackward(dy, w, col: col, &dw, &db, &dx, scratch: &scratch, s)
+
+            let W = FastWeights([f]), mem = Buffers(), ws = PatchWinogradWorkspace(), fw = FastWinograd(f, mem)
+            W.pack(w + b)
+            let hw = side * side, o = f.outSide, ohw = o * o
+            let xcl = mem.floats(hw * cin), dycl = mem.floats(ohw * cout)
+            let ycl = mem.floats(ohw * cout), dxcl = mem.floats(hw * cin)
+            for c in 0..<cin { for p in 0..<hw { xcl[p * cin + c] = x[c * hw + p] } }
+            for c in 0..<cout { for p in 0..<ohw { dycl[p * cout + c] = dy[c * ohw + p] } }
+            fw.forward(W.winogradForward[0]!, x: xcl, bias: W.bias[0], relu: false, out: ycl, workspace: ws)
+            fw.backwardData(W.winogradBackward[0]!, dy: dycl, mask: nil, dx: dxcl, workspace: ws)
+            let name = "Winograd \(cin)->\(cout) k\(k) side \(side)"
+            // Winograd's rounding follows the size of the terms, not of their sum: errors are measured against the
+            // largest output (floor 1), where they are ~1e-5 (the direct kernels' are ~1e-6).
+            assertMatches((0..<y.count).map { ycl[($0 % ohw) * cout + $0 / ohw] }, y, rel: 5e-5, floor: 1, "\(name) forward")
+            assertMatches((0..<dx.count).map { dxcl[($0 % hw) * cin + $0 / hw] }, dx, rel: 5e-5, floor: 1, "\(name) dX")
+        }
+    }
+
     /// Whole models, several batches and thread counts: loss and every gradient against the OpenBLAS path,
     /// and the network output of a single patch.
     func testModelsMatchReference() throws {
