@@ -6,7 +6,8 @@ one run, 9-1-5 / 9-5-5 (64/32) and the seed's 9-3-5 (128/64) on a square plane, 
 
 VENV: numpy, onnx, onnxruntime, openvino, tensorflow-cpu (../shared/bench/install_timed.sh, `pip install openvino`).
 Run it as `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`: the script sets OPENBLAS_CORETYPE=Haswell itself for the
-"openblas (Haswell)" row and leaves it unset for the plain "openblas" row (what Debian's library picks here).
+"openblas (Haswell)" row and leaves it unset for the other (then our loader names SkylakeX or Haswell from the
+CPU check, as a user's run does; before that, Debian's 0.3.21 fell back to SSE3 "Prescott" on CPUs newer than it).
 Peers: onnxruntime and OpenVINO run the ONNX graph with edge Pad nodes (our semantics: replicate padding per layer),
 OpenVINO with INFERENCE_PRECISION_HINT=f32 and with its default (bf16 on AMX CPUs); TensorFlow (tf.function, NHWC,
 'same' zero padding: it has no edge padding) with ONEDNN_MAX_CPU_ISA=AVX2 as the AVX2 peer. "max |diff|": ours
@@ -86,7 +87,7 @@ def main():
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
     ours = [("avx512", {"SRCNN_KERNELS": "avx512"}), ("avx2", {"SRCNN_KERNELS": "avx2"}),
             ("openblas (Haswell)", {"SRCNN_KERNELS": "openblas", "OPENBLAS_CORETYPE": "Haswell"}),
-            ("openblas (as Debian picks)", {"SRCNN_KERNELS": "openblas"})]
+            ("openblas (core type unset: our pick)", {"SRCNN_KERNELS": "openblas"})]
     peers = [("onnxruntime (edge pad)", "ort", {}), ("OpenVINO f32 (edge pad)", "ov-f32", {}),
              ("OpenVINO default (edge pad)", "ov-default", {}),
              ("TensorFlow oneDNN AVX2 ('same' zero pad)", "tf", {"ONEDNN_MAX_CPU_ISA": "AVX2",
