@@ -32,28 +32,25 @@ INLINE void CAT(at8, FAMILY)(const int Mo, const VEC *s, VEC *y) {
     y[Mo - 1] = ADD(y[Mo - 1], s[7]);
 }
 
-ATTR void CAT(srcnn_wino8_input, FAMILY)(const float *P, long ldp, long cin, long m, long ntx, long t0, long nt,
-                                         float *V, long vs) {
+ATTR SRCNN_WINO8_INPUT(CAT(srcnn_wino8_input, FAMILY)) {
     VEC h[64];
     for (long t = 0; t < nt; t++) {
-        {
-            const long ty = (t0 + t) / ntx, tx = (t0 + t) % ntx;
-            const float *origin = P + ty * m * ldp + tx * m * cin;
-            for (long cb = 0; cb < cin; cb += VL) {
-                // Horizontal: h[i][ξx] = (Bᵀ d[i][·])[ξx] for each of the 8 rows i.
-                UNROLL for (int i = 0; i < 8; i++) {
-                    VEC d[8];
-                    UNROLL for (int j = 0; j < 8; j++) d[j] = LOADU(origin + i * ldp + j * cin + cb);
-                    CAT(bt8, FAMILY)(d, h + i * 8);
-                }
-                // Vertical: V[ξy * 8 + ξx] = (Bᵀ h[·][ξx])[ξy].
-                float *dst = V + t * cin + cb;
-                UNROLL for (int xx = 0; xx < 8; xx++) {
-                    VEC d[8], r[8];
-                    UNROLL for (int i = 0; i < 8; i++) d[i] = h[i * 8 + xx];
-                    CAT(bt8, FAMILY)(d, r);
-                    UNROLL for (int xy = 0; xy < 8; xy++) STOREU(dst + (xy * 8 + xx) * vs, r[xy]);
-                }
+        const long ty = (t0 + t) / ntx, tx = (t0 + t) % ntx;
+        const float *origin = P + ty * m * ldp + tx * m * cin;
+        for (long cb = 0; cb < cin; cb += VL) {
+            // Horizontal: h[i][ξx] = (Bᵀ d[i][·])[ξx] for each of the 8 rows i.
+            UNROLL for (int i = 0; i < 8; i++) {
+                VEC d[8];
+                UNROLL for (int j = 0; j < 8; j++) d[j] = LOADU(origin + i * ldp + j * cin + cb);
+                CAT(bt8, FAMILY)(d, h + i * 8);
+            }
+            // Vertical: V[ξy * 8 + ξx] = (Bᵀ h[·][ξx])[ξy].
+            float *dst = V + t * cin + cb;
+            UNROLL for (int xx = 0; xx < 8; xx++) {
+                VEC d[8], r[8];
+                UNROLL for (int i = 0; i < 8; i++) d[i] = h[i * 8 + xx];
+                CAT(bt8, FAMILY)(d, r);
+                UNROLL for (int xy = 0; xy < 8; xy++) STOREU(dst + (xy * 8 + xx) * vs, r[xy]);
             }
         }
     }
@@ -63,31 +60,28 @@ INLINE void CAT(wino8_output_m, FAMILY)(const int Mo, const float *M, long ms, l
                                         float *O, long ldo) {
     VEC z[48];
     for (long t = 0; t < nt; t++) {
-        {
-            const long ty = (t0 + t) / ntx, tx = (t0 + t) % ntx;
-            for (long ob = 0; ob < cout; ob += VL) {
-                const float *src = M + t * cout + ob;
-                // Vertical: z[i][ξx] = (Aᵀ M[·][ξx])[i].
-                UNROLL for (int xx = 0; xx < 8; xx++) {
-                    VEC s[8], y[6];
-                    UNROLL for (int xy = 0; xy < 8; xy++) s[xy] = LOADU(src + (xy * 8 + xx) * ms);
-                    CAT(at8, FAMILY)(Mo, s, y);
-                    UNROLL for (int i = 0; i < Mo; i++) z[i * 8 + xx] = y[i];
-                }
-                // Horizontal: pixel (i, j) = (Aᵀ z[i][·])[j].
-                UNROLL for (int i = 0; i < Mo; i++) {
-                    VEC y[6];
-                    CAT(at8, FAMILY)(Mo, z + i * 8, y);
-                    float *orow = O + (ty * Mo + i) * ldo + tx * Mo * cout + ob;
-                    UNROLL for (int j = 0; j < Mo; j++) STOREU(orow + j * cout, y[j]);
-                }
+        const long ty = (t0 + t) / ntx, tx = (t0 + t) % ntx;
+        for (long ob = 0; ob < cout; ob += VL) {
+            const float *src = M + t * cout + ob;
+            // Vertical: z[i][ξx] = (Aᵀ M[·][ξx])[i].
+            UNROLL for (int xx = 0; xx < 8; xx++) {
+                VEC s[8], y[6];
+                UNROLL for (int xy = 0; xy < 8; xy++) s[xy] = LOADU(src + (xy * 8 + xx) * ms);
+                CAT(at8, FAMILY)(Mo, s, y);
+                UNROLL for (int i = 0; i < Mo; i++) z[i * 8 + xx] = y[i];
+            }
+            // Horizontal: pixel (i, j) = (Aᵀ z[i][·])[j].
+            UNROLL for (int i = 0; i < Mo; i++) {
+                VEC y[6];
+                CAT(at8, FAMILY)(Mo, z + i * 8, y);
+                float *orow = O + (ty * Mo + i) * ldo + tx * Mo * cout + ob;
+                UNROLL for (int j = 0; j < Mo; j++) STOREU(orow + j * cout, y[j]);
             }
         }
     }
 }
 
-ATTR void CAT(srcnn_wino8_output, FAMILY)(const float *M, long ms, long cout, long m, long ntx, long t0, long nt,
-                                          float *O, long ldo) {
+ATTR SRCNN_WINO8_OUTPUT(CAT(srcnn_wino8_output, FAMILY)) {
     if (m == 4) CAT(wino8_output_m, FAMILY)(4, M, ms, cout, ntx, t0, nt, O, ldo);
     else CAT(wino8_output_m, FAMILY)(6, M, ms, cout, ntx, t0, nt, O, ldo);
 }

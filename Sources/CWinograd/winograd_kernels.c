@@ -47,20 +47,8 @@ typedef float gvec __attribute__((vector_size(32), aligned(4)));
 
 #else
 // Other architectures: the x86 families are never chosen (CPUFeatures), so their names run the generic set.
-void srcnn_wino8_input_avx512(const float *P, long ldp, long cin, long m, long ntx, long t0, long nt, float *V,
-                              long vs) {
-    srcnn_wino8_input_generic(P, ldp, cin, m, ntx, t0, nt, V, vs);
-}
-void srcnn_wino8_input_avx2(const float *P, long ldp, long cin, long m, long ntx, long t0, long nt, float *V,
-                              long vs) {
-    srcnn_wino8_input_generic(P, ldp, cin, m, ntx, t0, nt, V, vs);
-}
-void srcnn_wino8_output_avx512(const float *M, long ms, long cout, long m, long ntx, long t0, long nt, float *O,
-                               long ldo) {
-    srcnn_wino8_output_generic(M, ms, cout, m, ntx, t0, nt, O, ldo);
-}
-void srcnn_wino8_output_avx2(const float *M, long ms, long cout, long m, long ntx, long t0, long nt, float *O,
-                               long ldo) {
-    srcnn_wino8_output_generic(M, ms, cout, m, ntx, t0, nt, O, ldo);
-}
+SRCNN_WINO8_INPUT(srcnn_wino8_input_avx512) { srcnn_wino8_input_generic(P, ldp, cin, m, ntx, t0, nt, V, vs); }
+SRCNN_WINO8_INPUT(srcnn_wino8_input_avx2) { srcnn_wino8_input_generic(P, ldp, cin, m, ntx, t0, nt, V, vs); }
+SRCNN_WINO8_OUTPUT(srcnn_wino8_output_avx512) { srcnn_wino8_output_generic(M, ms, cout, m, ntx, t0, nt, O, ldo); }
+SRCNN_WINO8_OUTPUT(srcnn_wino8_output_avx2) { srcnn_wino8_output_generic(M, ms, cout, m, ntx, t0, nt, O, ldo); }
 #endif

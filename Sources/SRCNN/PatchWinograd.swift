@@ -5,10 +5,9 @@
 /// family's Winograd kernels. Inputs: Cin a multiple of 16; Cout a multiple of 32 (the GEMM's column block).
 public struct PatchWinograd: Sendable {
     let layer: VectorWinogradLayer
-    /// Output tile side: the output is computed in whole m x m tiles.
-    public var m: Int { layer.m }
-    public var inChannels: Int { layer.cin }
-    public var outChannels: Int { layer.cout }
+
+    /// Output tile side m of a kernel's 8 x 8 input tiles: the output is computed in whole m x m tiles.
+    static func tileSide(kernel: Int) -> Int { kernel == 3 ? 6 : 4 }
 
     /// Whether a layer of this shape runs here on `family` (nil from `init` otherwise).
     public static func supports(kernel: Int, inChannels: Int, outChannels: Int, family: KernelFamily) -> Bool {
@@ -19,7 +18,7 @@ public struct PatchWinograd: Sendable {
 
     /// Rows (and columns) of input the tiles read for `outSide` outputs: whole tiles plus the kernel's overlap.
     public static func inputSide(outSide: Int, kernel: Int) -> Int {
-        let m = kernel == 3 ? 6 : 4
+        let m = tileSide(kernel: kernel)
         return (outSide + m - 1) / m * m + kernel - 1
     }
 
@@ -27,7 +26,7 @@ public struct PatchWinograd: Sendable {
     public init?(_ conv: ConvLayer, family: KernelFamily) {
         guard PatchWinograd.supports(kernel: conv.kernel, inChannels: conv.inChannels,
                                      outChannels: conv.outChannels, family: family) else { return nil }
-        layer = VectorWinogradLayer(conv, m: conv.kernel == 3 ? 6 : 4, family: family)
+        layer = VectorWinogradLayer(conv, m: PatchWinograd.tileSide(kernel: conv.kernel), family: family)
     }
 
     /// out(y, x, o) = Σ_{c, r, q} input(y + r, x + q, c) · w(o, c, r, q) for y, x < outSide. `input`: channel-last,

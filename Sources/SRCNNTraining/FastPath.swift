@@ -66,7 +66,7 @@ public var trainingWinograd: Bool {
 
 /// Whether some layer of `arch` trains by Winograd on this CPU (with `trainingWinograd` on).
 public func trainsByWinograd(_ arch: Architecture, patch: Int) -> Bool {
-    CPUFeatures.hasAVX512 && FastPath.supports(arch) && FastPath.layers(arch, patch: patch).contains { $0.winogradForward }
+    FastPath.supports(arch) && FastPath.layers(arch, patch: patch).contains { $0.winogradForward }
 }
 
 /// Zero-initialised buffers freed together.
@@ -265,15 +265,15 @@ final class FastWorker {
                 precondition(l == n - 1, "only the last layer may have one output channel")
                 avx512TrainConvSingle(x: l == 0 ? input : UnsafePointer(xcl[l]), xpitch: f.side, sx: f.sx, k: f.k, kw: f.kw,
                                       w: W.forward[l], bias: W.bias[l][0], rows: f.outSide, cols: f.outSide, y: output)
-            } else if let wf = W.winogradForward[l], let fw = winograd[l] {
-                fw.forward(wf, x: xcl[l], bias: W.bias[l], relu: true, out: xcl[l + 1], workspace: workspace)
-                if let cm = xcm[l + 1] {
-                    FastWorker.toChannelMajor(xcl[l + 1], stride: f.so, pixels: f.outSide * f.outSide, channels: f.cout, cm)
-                }
             } else {
-                avx512TrainConv(input: l == 0 ? input : UnsafePointer(xcm[l]!), pitch: f.side, offsets: fwdOffsets[l]!,
-                                k: f.cin * f.k * f.k, w: W.forward[l], m: f.so, rows: f.outSide, cols: f.outSide,
-                                out: xcl[l + 1], bias: W.bias[l], relu: true, mask: nil)
+                if let wf = W.winogradForward[l], let fw = winograd[l] {
+                    fw.forward(wf, x: xcl[l], bias: W.bias[l], relu: true, out: xcl[l + 1], workspace: workspace)
+                } else {
+                    avx512TrainConv(input: l == 0 ? input : UnsafePointer(xcm[l]!), pitch: f.side,
+                                    offsets: fwdOffsets[l]!, k: f.cin * f.k * f.k, w: W.forward[l], m: f.so,
+                                    rows: f.outSide, cols: f.outSide, out: xcl[l + 1], bias: W.bias[l], relu: true,
+                                    mask: nil)
+                }
                 if let cm = xcm[l + 1] {
                     FastWorker.toChannelMajor(xcl[l + 1], stride: f.so, pixels: f.outSide * f.outSide, channels: f.cout, cm)
                 }

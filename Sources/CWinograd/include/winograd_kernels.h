@@ -10,21 +10,19 @@
 // Input transform: V[ξ * vs + (t - t0) * cin + c] = (Bᵀ d_t B)[ξ] for channel c < cin (a multiple of the family's
 // vector width: 16 for avx512, 8 otherwise), ξ = ξy * 8 + ξx, where tile t's 8 x 8 input d_t starts at pixel
 // (ty * m, tx * m) of the channel-last P: pixel (y, x) channel c at P[y * ldp + x * cin + c].
-void srcnn_wino8_input_avx512(const float *P, long ldp, long cin, long m, long ntx, long t0, long nt, float *V,
-                              long vs);
-void srcnn_wino8_input_avx2(const float *P, long ldp, long cin, long m, long ntx, long t0, long nt, float *V,
-                            long vs);
-void srcnn_wino8_input_generic(const float *P, long ldp, long cin, long m, long ntx, long t0, long nt, float *V,
-                               long vs);
+#define SRCNN_WINO8_INPUT(NAME)                                                                                 \
+    void NAME(const float *P, long ldp, long cin, long m, long ntx, long t0, long nt, float *V, long vs)
+SRCNN_WINO8_INPUT(srcnn_wino8_input_avx512);
+SRCNN_WINO8_INPUT(srcnn_wino8_input_avx2);
+SRCNN_WINO8_INPUT(srcnn_wino8_input_generic);
 
 // Output transform, m = 4 or 6: the m x m outputs of tile t, Aᵀ M_t A with M_t[ξ] at
 // M[ξ * ms + (t - t0) * cout + o], are written channel-last: pixel (ty * m + i, tx * m + j) channel o at
 // O[(ty * m + i) * ldo + (tx * m + j) * cout + o].
-void srcnn_wino8_output_avx512(const float *M, long ms, long cout, long m, long ntx, long t0, long nt, float *O,
-                               long ldo);
-void srcnn_wino8_output_avx2(const float *M, long ms, long cout, long m, long ntx, long t0, long nt, float *O,
-                             long ldo);
-void srcnn_wino8_output_generic(const float *M, long ms, long cout, long m, long ntx, long t0, long nt, float *O,
-                                long ldo);
+#define SRCNN_WINO8_OUTPUT(NAME)                                                                                \
+    void NAME(const float *M, long ms, long cout, long m, long ntx, long t0, long nt, float *O, long ldo)
+SRCNN_WINO8_OUTPUT(srcnn_wino8_output_avx512);
+SRCNN_WINO8_OUTPUT(srcnn_wino8_output_avx2);
+SRCNN_WINO8_OUTPUT(srcnn_wino8_output_generic);
 
 #endif
